@@ -1,0 +1,55 @@
+# ddhcpd: build, test, demo and package. Every target runs as root on Debian 12.
+SHELL := /bin/bash
+NODE ?= node
+NODE_INCLUDE ?= $(firstword $(wildcard /usr/include/node $(HOME)/.cache/node-gyp/$(shell node -p process.versions.node)/include/node))
+CC ?= cc
+TESTS_FAST := $(shell find test/unit test/wire test/property test/sim test/package -name '*.test.ts' 2>/dev/null | sort)
+TESTS_NETNS := $(shell find test/netns -name '*.test.ts' 2>/dev/null | sort)
+
+.PHONY: all build deps test test-fast test-netns typecheck demo sim bench dist ipk clean
+
+all: build
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+build: deps dist/ddhcpd_native.node
+	$(NODE) scripts/build.mjs
+
+dist/ddhcpd_native.node: src/io/native/ddhcpd_native.c
+	@mkdir -p dist
+	$(CC) -O2 -Wall -Wextra -shared -fPIC -I$(NODE_INCLUDE) -o $@ $<
+
+typecheck: deps
+	npx tsc --noEmit -p .
+
+test-fast: deps
+	$(NODE) --import tsx --test --test-concurrency=2 $(TESTS_FAST)
+
+test-netns: build
+	$(NODE) --import tsx --test --test-concurrency=1 $(TESTS_NETNS)
+
+# Everything CI runs: types, codecs, core, simulation, fuzzing, packaging, real clients in namespaces.
+test: typecheck build
+	$(NODE) --import tsx --test --test-concurrency=2 $(TESTS_FAST) $(TESTS_NETNS)
+
+demo: build
+	bash scripts/demo.sh
+
+sim: deps
+	$(NODE) --import tsx src/sim/main.ts $(SIM_ARGS)
+
+bench: build
+	bash bench/run.sh
+
+dist: build
+	bash scripts/make-dist.sh
+
+ipk: build
+	bash scripts/make-ipk.sh $(if $(ARCH),--arch $(ARCH))
+
+clean:
+	rm -rf dist build

@@ -1,0 +1,179 @@
+// The contract of the pure protocol core: what goes in (inputs with an explicit
+// `now`), what comes out (effects), what can be read (view) and what survives a
+// restart (snapshot). Nothing here touches a socket, a timer or a clock.
+
+import type { DdhcpMessage, NodeId } from '../wire/ddhcp-message';
+import type { DhcpMessage } from '../wire/dhcp-message';
+
+export type { NodeId } from '../wire/ddhcp-message';
+
+/** Monotonic milliseconds from the injected clock. Never wall-clock time. */
+export type Millis = number;
+/** An IPv4 address as an unsigned 32-bit integer. */
+export type Ipv4 = number;
+
+/** Injected randomness: seeded in tests and the simulator, node:crypto in the daemon. */
+export interface Rng {
+  /** A uniformly distributed integer in [0, 2^32). */
+  nextU32(): number;
+}
+
+/** One entry of the DHCP option store (`-o CODE:LEN:P1.P2...`). */
+export interface OptionEntry {
+  readonly code: number;
+  readonly payload: Uint8Array;
+}
+
+export interface CoreConfig {
+  readonly nodeId: NodeId;
+  readonly prefix: Ipv4;
+  readonly prefixLen: number;
+  /** Block size is 2^blockSizePow addresses. */
+  readonly blockSizePow: number;
+  readonly blockTimeoutSec: number;
+  readonly tentativeTimeoutSec: number;
+  readonly needlessTimeoutSec: number;
+  readonly spareLeases: number;
+  /** False with `-L`: claim at once instead of listening for one block timeout. */
+  readonly learning: boolean;
+  /** False with `-S`: take part in the block protocol but serve no DHCP clients. */
+  readonly dhcpEnabled: boolean;
+  /** The option store in list order, defaults already added (see config/). */
+  readonly options: readonly OptionEntry[];
+}
+
+export type Input =
+  | { readonly kind: 'ddhcp'; /** IPv6 source, without zone. */ readonly from: string; readonly msg: DdhcpMessage }
+  | { readonly kind: 'dhcp'; readonly msg: DhcpMessage }
+  /** Harmless when nothing is due. */
+  | { readonly kind: 'timer' }
+  | { readonly kind: 'command'; readonly cmd: Command }
+  /** The client interface's IPv4 address changed (default server identifier). */
+  | { readonly kind: 'link'; readonly clientAddress: Ipv4 | undefined };
+
+export type Command =
+  | { readonly kind: 'setOption'; readonly option: OptionEntry }
+  | { readonly kind: 'removeOption'; readonly code: number };
+
+export type DhcpDestination =
+  | { readonly kind: 'broadcast' }
+  | { readonly kind: 'unicast'; readonly ip: Ipv4 }
+  /** RFC 2131 4.1: a relayed request is answered to giaddr, server port 67. */
+  | { readonly kind: 'relay'; readonly giaddr: Ipv4 };
+
+export type Effect =
+  | { readonly kind: 'multicast'; readonly msg: DdhcpMessage }
+  | { readonly kind: 'unicast'; /** IPv6 link-local, without zone. */ readonly to: string; readonly msg: DdhcpMessage }
+  | { readonly kind: 'dhcpReply'; readonly to: DhcpDestination; readonly msg: DhcpMessage }
+  | { readonly kind: 'event'; readonly event: CoreEvent };
+
+/** Lower-case colon-separated MAC, e.g. "02:6e:6c:01:02:00". */
+export type Mac = string;
+
+export type DropReason =
+  | 'foreignMesh'
+  | 'ownMulticast'
+  | 'blockOutOfRange'
+  | 'addressOutsideNetwork'
+  | 'unsolicitedReply'
+  | 'notOwner'
+  | 'learning'
+  | 'dhcpDisabled'
+  | 'notForUs'
+  | 'noServerIdentifier'
+  | 'unknownDhcpMessage'
+  | 'pendingTableFull'
+  | 'noFreeLease';
+
+export type CoreEvent =
+  | { readonly kind: 'leased'; readonly ip: Ipv4; readonly mac: Mac }
+  | { readonly kind: 'released'; readonly ip: Ipv4; readonly mac: Mac }
+  | { readonly kind: 'informed'; readonly ip: Ipv4; readonly mac: Mac }
+  | { readonly kind: 'declined'; readonly ip: Ipv4; readonly mac: Mac }
+  | { readonly kind: 'learningEnded' }
+  | { readonly kind: 'blockOwned'; readonly index: number }
+  | { readonly kind: 'blockLost'; readonly index: number; readonly to: NodeId }
+  | { readonly kind: 'blockGivenBack'; readonly index: number }
+  | { readonly kind: 'dropped'; readonly reason: DropReason };
+
+/** Numeric codes as the C control socket prints them (`ddhcpdctl -b`). */
+export const BlockStateCode = { free: 0, tentative: 1, claimed: 2, claiming: 3, ours: 4, blocked: 5 } as const;
+export type BlockState = keyof typeof BlockStateCode;
+
+export interface BlockLeaseCounts {
+  readonly free: number;
+  readonly offered: number;
+  readonly leased: number;
+}
+
+export interface BlockView {
+  readonly index: number;
+  readonly state: BlockState;
+  readonly owner: NodeId | undefined;
+  /** Link-local address the owner announced from, where known. */
+  readonly ownerAddress: string | undefined;
+  readonly claimCount: number;
+  /** When the claim, tentative mark or our own claim lapses; undefined if never. */
+  readonly timeoutAt: Millis | undefined;
+  /** Only for blocks we own. */
+  readonly leases: BlockLeaseCounts | undefined;
+}
+
+export type LeaseState = 'offered' | 'leased' | 'declined';
+
+export interface LeaseView {
+  readonly ip: Ipv4;
+  readonly mac: Mac;
+  readonly state: LeaseState;
+  readonly expiresAt: Millis;
+  readonly blockIndex: number;
+}
+
+export interface CoreCounts {
+  readonly blocksOurs: number;
+  readonly blocksClaimed: number;
+  readonly blocksTentative: number;
+  readonly blocksClaiming: number;
+  readonly blocksTotal: number;
+  readonly leasesFree: number;
+  readonly leasesOffered: number;
+  readonly leasesLeased: number;
+}
+
+export interface CoreView {
+  readonly config: CoreConfig;
+  /** Until when the learning phase lasts; undefined once it is over. */
+  readonly learningUntil: Millis | undefined;
+  /** Non-free blocks, ascending by index. Absent blocks are free. */
+  blocks(): readonly BlockView[];
+  leases(): readonly LeaseView[];
+  options(): readonly OptionEntry[];
+  counts(): CoreCounts;
+  /** The server identifier the core puts in option 54, if it has one. */
+  serverIdentifier(): Ipv4 | undefined;
+}
+
+/** Plain JSON-able data; times are remaining milliseconds at the moment of the snapshot. */
+export interface PersistedState {
+  readonly version: 1;
+  readonly nodeId: NodeId;
+  readonly prefix: Ipv4;
+  readonly prefixLen: number;
+  readonly blockSize: number;
+  readonly blocks: readonly { readonly index: number; readonly remainingMs: number }[];
+  readonly leases: readonly {
+    readonly ip: Ipv4;
+    /** 32 hex digits: all 16 chaddr bytes. */
+    readonly chaddr: string;
+    readonly state: LeaseState;
+    readonly remainingMs: number;
+  }[];
+}
+
+export interface Core {
+  handle(input: Input, now: Millis): readonly Effect[];
+  /** The driver arms exactly one timer from this. */
+  nextDeadline(): Millis | undefined;
+  view(): CoreView;
+  snapshot(now: Millis): PersistedState;
+}

@@ -1,0 +1,61 @@
+// Counters the daemon keeps for `ddhcpdctl -s` and ubus `statistics`. The first
+// block mirrors the C daemon's STAT_* counters in its print order (ctl-vectors
+// s.json); the rest are ours (drops by reason, DHCP messages C does not print).
+
+export const C_COUNTERS = [
+  'mcast.recv_pkg', 'mcast.send_pkg', 'mcast.recv_byte', 'mcast.send_byte',
+  'mcast.send_updateclaim', 'mcast.recv_updateclaim', 'mcast.send_inquire', 'mcast.recv_inquire',
+  'direct.recv_pkg', 'direct.send_pkg', 'direct.recv_byte', 'direct.send_byte',
+  'direct.recv_renewlease', 'direct.send_renewlease', 'direct.recv_leaseack', 'direct.send_leaseack',
+  'direct.recv_leasenak', 'direct.send_leasenak', 'direct.recv_release', 'direct.send_release',
+  'dhcp.recv_pkg', 'dhcp.send_pkg', 'dhcp.recv_byte', 'dhcp.send_byte',
+  'dhcp.recv_discover', 'dhcp.send_offer', 'dhcp.recv_request', 'dhcp.send_ack',
+  'dhcp.send_nak', 'dhcp.recv_release',
+] as const;
+
+export const EXTRA_COUNTERS = [
+  'dhcp.recv_inform', 'dhcp.recv_decline', 'dhcp.send_inform_ack',
+  'ctl.connections', 'ctl.refused',
+] as const;
+
+export type CounterName = (typeof C_COUNTERS)[number] | (typeof EXTRA_COUNTERS)[number];
+
+export class Statistics {
+  private readonly counters = new Map<string, number>();
+
+  add(name: CounterName, amount = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + amount);
+  }
+
+  /** Drops are keyed by a free-form reason (`drop.<socket>.<reason>`), bounded by the reasons code can produce. */
+  addDrop(socket: 'mcast' | 'direct' | 'dhcp' | 'ctl', reason: string): void {
+    const key = `drop.${socket}.${reason}`;
+    this.counters.set(key, (this.counters.get(key) ?? 0) + 1);
+  }
+
+  get(name: string): number {
+    return this.counters.get(name) ?? 0;
+  }
+
+  /** C counters first in C order, then ours, then drops sorted by name. */
+  entries(): [string, number][] {
+    const out: [string, number][] = [];
+    for (const name of C_COUNTERS) out.push([name, this.get(name)]);
+    for (const name of EXTRA_COUNTERS) out.push([name, this.get(name)]);
+    const drops = [...this.counters.keys()].filter((k) => k.startsWith('drop.')).sort();
+    for (const name of drops) out.push([name, this.get(name)]);
+    return out;
+  }
+
+  totalDrops(socket?: string): number {
+    let sum = 0;
+    for (const [k, v] of this.counters) {
+      if (k.startsWith(socket === undefined ? 'drop.' : `drop.${socket}.`)) sum += v;
+    }
+    return sum;
+  }
+
+  reset(): void {
+    this.counters.clear();
+  }
+}

@@ -1,0 +1,12 @@
+// A parser's answer: a value, or a typed reason it refused the bytes.
+// Parsers of untrusted input return this instead of throwing.
+
+export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+
+export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
+  return { ok: true, value };
+}
+
+export function err<E>(error: E): { readonly ok: false; readonly error: E } {
+  return { ok: false, error };
+}
