@@ -1,0 +1,36 @@
+// Small byte helpers shared by the codecs: big-endian reads over a Uint8Array
+// that may be a view into a larger buffer, and hex conversion. Callers check
+// lengths first; nothing here throws on well-formed calls.
+
+/** A DataView over exactly the bytes of `bytes` (Buffers are often slices of a pool). */
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+const HEX = '0123456789abcdef';
+
+export function bytesToHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += HEX[b >> 4]! + HEX[b & 15]!;
+  return out;
+}
+
+/** Lower- or upper-case hex of even length, else undefined. */
+export function hexToBytes(text: string): Uint8Array | undefined {
+  if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) return undefined;
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** The four bytes of a uint32 in network order. */
+export function u32ToBytes(n: number): Uint8Array {
+  return Uint8Array.of((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+}
+
+/** A copy of `bytes` padded with zeros or cut to exactly `length` bytes. */
+export function fitBytes(bytes: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  out.set(bytes.subarray(0, length));
+  return out;
+}
