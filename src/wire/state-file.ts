@@ -1,0 +1,192 @@
+// The on-disk JSON of PersistedState. Times are wall-clock ms since the epoch,
+// because the monotonic clock restarts with the process (issue 6). The decoder
+// checks every field and never throws; io/state-store.ts does the file IO.
+
+import type { Ipv4, LeaseState, NodeId, PersistedState } from '../core/types';
+import { err, ok, type Result } from './result';
+
+export interface StateFileBlock {
+  readonly index: number;
+  readonly expiresAtWallMs: number;
+}
+
+export interface StateFileLease {
+  readonly ip: Ipv4;
+  /** 32 lowercase hex digits: all 16 chaddr bytes. */
+  readonly chaddr: string;
+  readonly state: LeaseState;
+  readonly expiresAtWallMs: number;
+}
+
+export interface StateFile {
+  readonly version: 1;
+  readonly savedAtWallMs: number;
+  readonly nodeId: NodeId;
+  readonly prefix: Ipv4;
+  readonly prefixLen: number;
+  /** Addresses per block, as in the DDHCP header. */
+  readonly blockSize: number;
+  readonly blocks: readonly StateFileBlock[];
+  readonly leases: readonly StateFileLease[];
+}
+
+export type StateFileError =
+  | { readonly kind: 'tooLarge'; readonly length: number; readonly limit: number }
+  | { readonly kind: 'badJson'; readonly message: string }
+  | { readonly kind: 'badVersion' }
+  /** `field` is a path such as `leases[3].chaddr`. */
+  | { readonly kind: 'badField'; readonly field: string }
+  | { readonly kind: 'tooMany'; readonly field: 'blocks' | 'leases'; readonly count: number; readonly limit: number }
+  | { readonly kind: 'duplicate'; readonly field: string };
+
+export const MAX_STATE_FILE_CHARS = 64 * 1024 * 1024;
+export const MAX_STATE_ENTRIES = 1 << 20;
+const MAX_REMAINING_MS = 2 ** 50;
+const LEASE_STATES: readonly string[] = ['offered', 'leased', 'declined'] satisfies readonly LeaseState[];
+
+export function encodeStateFile(s: StateFile): string {
+  // One entry per line: small diffs when inspecting, still plain JSON.
+  const line = (v: unknown): string => JSON.stringify(v);
+  const list = (items: readonly unknown[]): string => (items.length === 0 ? '[]' : `[\n    ${items.map(line).join(',\n    ')}\n  ]`);
+  return (
+    `{\n  "version": 1,\n  "savedAtWallMs": ${line(s.savedAtWallMs)},\n  "nodeId": ${line(s.nodeId)},\n` +
+    `  "prefix": ${line(s.prefix)},\n  "prefixLen": ${line(s.prefixLen)},\n  "blockSize": ${line(s.blockSize)},\n` +
+    `  "blocks": ${list(s.blocks.map((b) => ({ index: b.index, expiresAtWallMs: b.expiresAtWallMs })))},\n` +
+    `  "leases": ${list(s.leases.map((l) => ({ ip: l.ip, chaddr: l.chaddr, state: l.state, expiresAtWallMs: l.expiresAtWallMs })))}\n}\n`
+  );
+}
+
+export function decodeStateFile(text: string): Result<StateFile, StateFileError> {
+  if (text.length > MAX_STATE_FILE_CHARS) return err({ kind: 'tooLarge', length: text.length, limit: MAX_STATE_FILE_CHARS });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    // Deep nesting surfaces as RangeError; both mean "not our file".
+    return err({ kind: 'badJson', message: e instanceof Error ? e.message.slice(0, 200) : 'unparsable' });
+  }
+  if (!isRecord(raw)) return err({ kind: 'badField', field: '(root)' });
+  if (raw['version'] !== 1) return err({ kind: 'badVersion' });
+
+  const savedAtWallMs = raw['savedAtWallMs'];
+  if (!isWallMs(savedAtWallMs)) return bad('savedAtWallMs');
+  const nodeId = raw['nodeId'];
+  if (typeof nodeId !== 'string' || !/^[0-9a-f]{16}$/.test(nodeId)) return bad('nodeId');
+  const prefixLen = raw['prefixLen'];
+  if (!isIntIn(prefixLen, 0, 32)) return bad('prefixLen');
+  const prefix = raw['prefix'];
+  if (!isIntIn(prefix, 0, 0xffffffff) || (prefix & ~maskOf(prefixLen)) !== 0) return bad('prefix');
+  const blockSize = raw['blockSize'];
+  // One header byte carries it (so at most 128), and blocks must tile the network.
+  if (!isIntIn(blockSize, 1, 128) || (blockSize & (blockSize - 1)) !== 0 || blockSize > 2 ** (32 - prefixLen)) {
+    return bad('blockSize');
+  }
+  const numBlocks = 2 ** (32 - prefixLen) / blockSize;
+
+  const blocks = decodeList(raw['blocks'], 'blocks', (v, at) => decodeBlock(v, at, numBlocks), (b) => b.index);
+  if (!blocks.ok) return blocks;
+  const leases = decodeList(raw['leases'], 'leases', (v, at) => decodeLease(v, at, prefix, prefixLen), (l) => l.ip);
+  if (!leases.ok) return leases;
+  return ok({ version: 1, savedAtWallMs, nodeId, prefix, prefixLen, blockSize, blocks: blocks.value, leases: leases.value });
+}
+
+function decodeList<T>(
+  raw: unknown,
+  field: 'blocks' | 'leases',
+  decodeOne: (v: unknown, at: string) => Result<T, StateFileError>,
+  keyOf: (item: T) => number,
+): Result<T[], StateFileError> {
+  if (!Array.isArray(raw)) return bad(field);
+  if (raw.length > MAX_STATE_ENTRIES) return err({ kind: 'tooMany', field, count: raw.length, limit: MAX_STATE_ENTRIES });
+  const out: T[] = [];
+  const seen = new Set<number>();
+  for (let i = 0; i < raw.length; i++) {
+    const r = decodeOne(raw[i] as unknown, `${field}[${i}]`);
+    if (!r.ok) return r;
+    const key = keyOf(r.value);
+    // Two entries for one block or address: the file is not one we wrote.
+    if (seen.has(key)) return err({ kind: 'duplicate', field: `${field}[${i}]` });
+    seen.add(key);
+    out.push(r.value);
+  }
+  return ok(out);
+}
+
+function decodeBlock(v: unknown, at: string, numBlocks: number): Result<StateFileBlock, StateFileError> {
+  if (!isRecord(v)) return bad(at);
+  const index = v['index'];
+  if (!isIntIn(index, 0, numBlocks - 1)) return bad(`${at}.index`);
+  const expiresAtWallMs = v['expiresAtWallMs'];
+  if (!isWallMs(expiresAtWallMs)) return bad(`${at}.expiresAtWallMs`);
+  return ok({ index, expiresAtWallMs });
+}
+
+function decodeLease(v: unknown, at: string, prefix: number, prefixLen: number): Result<StateFileLease, StateFileError> {
+  if (!isRecord(v)) return bad(at);
+  const ip = v['ip'];
+  if (!isIntIn(ip, 0, 0xffffffff) || ((ip & maskOf(prefixLen)) >>> 0) !== prefix) return bad(`${at}.ip`);
+  const chaddr = v['chaddr'];
+  if (typeof chaddr !== 'string' || !/^[0-9a-f]{32}$/.test(chaddr)) return bad(`${at}.chaddr`);
+  const state = v['state'];
+  if (typeof state !== 'string' || !LEASE_STATES.includes(state)) return bad(`${at}.state`);
+  const expiresAtWallMs = v['expiresAtWallMs'];
+  if (!isWallMs(expiresAtWallMs)) return bad(`${at}.expiresAtWallMs`);
+  return ok({ ip, chaddr, state: state as LeaseState, expiresAtWallMs });
+}
+
+/**
+ * What is still valid at `nowWallMs`: unexpired blocks and the unexpired leases
+ * inside them (issue 6: expired blocks are dropped and their leases forgotten).
+ * A clock that went backwards never lengthens a lifetime beyond what was left
+ * when the file was saved.
+ */
+export function toPersisted(file: StateFile, nowWallMs: number): PersistedState {
+  const remaining = (expires: number): number => Math.max(0, Math.min(expires - nowWallMs, expires - file.savedAtWallMs));
+  const blocks = file.blocks.map((b) => ({ index: b.index, remainingMs: remaining(b.expiresAtWallMs) })).filter((b) => b.remainingMs > 0);
+  const kept = new Set(blocks.map((b) => b.index));
+  const leases = file.leases
+    .map((l) => ({ ip: l.ip, chaddr: l.chaddr, state: l.state, remainingMs: remaining(l.expiresAtWallMs) }))
+    .filter((l) => l.remainingMs > 0 && kept.has(Math.floor((l.ip - file.prefix) / file.blockSize)));
+  return { version: 1, nodeId: file.nodeId, prefix: file.prefix, prefixLen: file.prefixLen, blockSize: file.blockSize, blocks, leases };
+}
+
+/** Whole milliseconds, so the file never holds fractions of the monotonic clock. */
+export function fromPersisted(p: PersistedState, nowWallMs: number): StateFile {
+  const now = wholeMs(nowWallMs);
+  return {
+    version: 1,
+    savedAtWallMs: now,
+    nodeId: p.nodeId,
+    prefix: p.prefix,
+    prefixLen: p.prefixLen,
+    blockSize: p.blockSize,
+    blocks: p.blocks.map((b) => ({ index: b.index, expiresAtWallMs: now + wholeMs(b.remainingMs) })),
+    leases: p.leases.map((l) => ({ ip: l.ip, chaddr: l.chaddr, state: l.state, expiresAtWallMs: now + wholeMs(l.remainingMs) })),
+  };
+}
+
+/** Bounded well below 2^53 so that now + remaining stays exact and decodable. */
+function wholeMs(ms: number): number {
+  return Number.isFinite(ms) && ms > 0 ? Math.floor(Math.min(ms, MAX_REMAINING_MS)) : 0;
+}
+
+function bad(field: string): { readonly ok: false; readonly error: StateFileError } {
+  return err({ kind: 'badField', field });
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isIntIn(v: unknown, min: number, max: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+}
+
+/** Any whole, non-negative ms a JSON number can carry exactly. */
+function isWallMs(v: unknown): v is number {
+  return isIntIn(v, 0, Number.MAX_SAFE_INTEGER);
+}
+
+function maskOf(prefixLen: number): number {
+  return prefixLen === 0 ? 0 : (0xffffffff << (32 - prefixLen)) >>> 0;
+}
