@@ -28,7 +28,7 @@ export class Statistics {
   }
 
   /** Drops are keyed by a free-form reason (`drop.<socket>.<reason>`), bounded by the reasons code can produce. */
-  addDrop(socket: 'mcast' | 'direct' | 'dhcp' | 'ctl', reason: string): void {
+  addDrop(socket: 'mcast' | 'direct' | 'dhcp' | 'ctl' | 'core', reason: string): void {
     const key = `drop.${socket}.${reason}`;
     this.counters.set(key, (this.counters.get(key) ?? 0) + 1);
   }

@@ -1,0 +1,87 @@
+// ddhcpd entry point: command line (and UCI through ubus with --uci) to one
+// validated configuration, then the daemon, its control socket and its ubus
+// object. Configuration mistakes exit 1 with one line; signals shut down cleanly.
+
+import { checkConfig, DEFAULTS, type DaemonConfig } from '../config/config';
+import { Daemon } from '../daemon';
+import { startControlServer } from '../io/control-server';
+import { createLogger, type Logger } from '../io/log';
+import { mapUciConfig, readUciConfig } from '../ubus/uci-config';
+import { startUbusService, type UbusService } from '../ubus/ubus-service';
+import { parseArgs, type Settings } from './args';
+
+const UCI_TIMEOUT_MS = 5000;
+
+function fail(message: string): never {
+  process.stderr.write(`ddhcpd: ${message}\n`);
+  process.exit(1);
+}
+
+/** UCI values under explicit flags, over the defaults; or one line saying what is wrong. */
+async function resolveConfig(cli: Settings, log: Logger | undefined): Promise<DaemonConfig | string> {
+  let fromUci: Settings = {};
+  if (cli.uci === true) {
+    const values = await readUciConfig(cli.ubusSocket, UCI_TIMEOUT_MS);
+    if (!values.ok) return `cannot read UCI config through ubus: ${values.error}`;
+    const mapped = mapUciConfig(values.value);
+    if (!mapped.ok) return mapped.error.join('; ');
+    fromUci = mapped.value.settings;
+    log?.info(`configuration read from UCI (${mapped.value.layout} layout)`);
+  }
+  const cfg: DaemonConfig = { ...DEFAULTS, ...fromUci, ...cli };
+  const problems = checkConfig(cfg);
+  return problems.length > 0 ? problems.join('; ') : cfg;
+}
+
+async function main(): Promise<void> {
+  const parsed = parseArgs(process.argv.slice(2));
+  if (!parsed.ok) fail(parsed.error);
+  if (parsed.value.kind === 'exit') {
+    process.stdout.write(parsed.value.output);
+    process.exit(parsed.value.code);
+  }
+  const cli = parsed.value.settings;
+  const first = await resolveConfig(cli, undefined);
+  if (typeof first === 'string') fail(first);
+  const log = createLogger(first.logLevel);
+  if (first.uci) log.info('configuration read from UCI');
+
+  let ubus: UbusService | undefined;
+  const daemon = new Daemon(first, log, {
+    rereadConfig: first.uci ? () => resolveConfig(cli, log) : undefined,
+    ubusEvent: (id, data) => ubus?.sendEvent(id, data),
+  } as ConstructorParameters<typeof Daemon>[2]);
+
+  let control: { close(): Promise<void> } | undefined;
+  try {
+    control = await startControlServer({ path: first.controlPath, api: daemon, log });
+  } catch (e) {
+    fail(`cannot open control socket ${first.controlPath}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  daemon.start();
+  ubus = startUbusService({ socketPath: first.ubusSocket, api: daemon, log, onConfigChange: () => void daemon.reload() });
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    daemon.stop();
+    ubus?.stop();
+    void (control?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), 1000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => void daemon.reload());
+  process.on('uncaughtException', (e) => {
+    log.error(`internal error, exiting so procd restarts us: ${e.stack ?? e.message}`);
+    try {
+      daemon.stop();
+    } finally {
+      process.exit(70);
+    }
+  });
+}
+
+void main();

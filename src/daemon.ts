@@ -1,0 +1,327 @@
+// Wiring: builds the core, opens the IO around it and runs the driver loop:
+// receive -> decode -> core.handle(input, now) -> perform(effects) -> re-arm the
+// one timer from core.nextDeadline(). Sockets follow the interfaces as netlink
+// reports them; the core keeps its blocks and leases while they are away.
+
+import type { Core, CoreView, Input, Millis, OptionEntry } from './core/types';
+import { createCore } from './core/node';
+import { toCoreConfig, type DaemonConfig } from './config/config';
+import type { DaemonApi, InterfaceStatus } from './daemon-api';
+import { createCryptoRng, monotonicNow, wallNow } from './io/clock';
+import { openDhcpSocket, type DhcpSocket } from './io/dhcp-socket';
+import { HookRunner } from './io/hooks';
+import type { Logger } from './io/log';
+import { openMeshSockets, type MeshChannel, type MeshSockets } from './io/mesh-sockets';
+import { watchInterfaces, type InterfaceState, type InterfaceWatcher } from './io/netlink';
+import { performEffects, type Sink } from './io/perform';
+import { ensureStateDir, loadOrCreateNodeId, loadState, StateWriter } from './io/state-store';
+import { Statistics, type CounterName } from './io/stats';
+import { DeadlineTimer } from './io/timer';
+import { DdhcpCommand } from './wire/ddhcp-message';
+import { decodeDdhcp } from './wire/ddhcp';
+import { DhcpMessageType } from './wire/dhcp-message';
+import { decodeDhcp } from './wire/dhcp';
+import { getMessageType } from './wire/dhcp-options';
+
+const DDHCP_RECV_COUNTER: Partial<Record<number, CounterName>> = {
+  [DdhcpCommand.UpdateClaim]: 'mcast.recv_updateclaim',
+  [DdhcpCommand.Inquire]: 'mcast.recv_inquire',
+  [DdhcpCommand.RenewLease]: 'direct.recv_renewlease',
+  [DdhcpCommand.LeaseAck]: 'direct.recv_leaseack',
+  [DdhcpCommand.LeaseNak]: 'direct.recv_leasenak',
+  [DdhcpCommand.Release]: 'direct.recv_release',
+};
+
+const DHCP_RECV_COUNTER: Partial<Record<number, CounterName>> = {
+  [DhcpMessageType.Discover]: 'dhcp.recv_discover',
+  [DhcpMessageType.Request]: 'dhcp.recv_request',
+  [DhcpMessageType.Release]: 'dhcp.recv_release',
+  [DhcpMessageType.Inform]: 'dhcp.recv_inform',
+  [DhcpMessageType.Decline]: 'dhcp.recv_decline',
+};
+
+export interface DaemonHooks {
+  /** Re-reads configuration for `reload`; resolves to the new config or an error text. */
+  rereadConfig?: () => Promise<DaemonConfig | string>;
+  /** Called with every ubus-worthy event (set once ubus is up). */
+  ubusEvent?: (id: string, data: Record<string, string>) => void;
+}
+
+export class Daemon implements DaemonApi {
+  readonly stats = new Statistics();
+  readonly startedAt: Millis = monotonicNow();
+  private core: Core;
+  private readonly timer: DeadlineTimer;
+  private readonly hooks: HookRunner;
+  private readonly stateWriter: StateWriter;
+  private watcher: InterfaceWatcher | undefined;
+  private dhcpSocket: DhcpSocket | undefined;
+  private dhcpIfindex: number | undefined;
+  private mesh: MeshSockets | undefined;
+  private meshIfindex: number | undefined;
+  private meshReady = false;
+  private opening = new Set<string>();
+  private readonly ifStates = new Map<string, InterfaceState>();
+  private stopped = false;
+  readonly nodeId: string;
+
+  constructor(
+    private cfg: DaemonConfig,
+    private readonly log: Logger,
+    private readonly extra: DaemonHooks = {},
+  ) {
+    const dirProblem = ensureStateDir(cfg.stateDir);
+    if (dirProblem !== undefined) log.warn(`state directory ${cfg.stateDir}: ${dirProblem}; state will not survive a restart`);
+    this.nodeId = loadOrCreateNodeId(cfg.stateDir, log);
+    const restored = loadState(cfg.stateDir, wallNow(), log);
+    this.core = this.buildCore(restored);
+    this.timer = new DeadlineTimer(monotonicNow, () => this.feed({ kind: 'timer' }));
+    this.hooks = new HookRunner(cfg.hook, log);
+    this.stateWriter = new StateWriter(cfg.stateDir, () => this.core.snapshot(monotonicNow()), wallNow, log);
+  }
+
+  private buildCore(restored: ReturnType<typeof loadState>): Core {
+    const coreCfg = toCoreConfig(this.cfg, this.nodeId);
+    if (restored !== undefined) {
+      const sameMesh = restored.nodeId === this.nodeId && restored.prefix === coreCfg.prefix &&
+        restored.prefixLen === coreCfg.prefixLen && restored.blockSize === 1 << coreCfg.blockSizePow;
+      if (!sameMesh) {
+        this.log.warn('state file belongs to another network, block size or node id; starting fresh');
+        restored = undefined;
+      } else {
+        this.log.info(`restored ${restored.blocks.length} blocks and ${restored.leases.length} leases from the state file`);
+      }
+    }
+    return createCore(coreCfg, createCryptoRng(), monotonicNow(), restored);
+  }
+
+  start(): void {
+    this.log.info(`node id ${this.nodeId}; client interface ${this.cfg.dhcpEnabled ? this.cfg.clientInterface : '(none, -S)'}; server interface ${this.cfg.serverInterface}`);
+    const names = this.cfg.dhcpEnabled ? [this.cfg.clientInterface, this.cfg.serverInterface] : [this.cfg.serverInterface];
+    this.watcher = watchInterfaces(names, (s) => this.onInterface(s), (e) => this.log.error(`netlink: ${e.message}`));
+    this.feed({ kind: 'timer' });
+  }
+
+  // ---- the driver loop -------------------------------------------------
+
+  private feed(input: Input): void {
+    if (this.stopped) return;
+    const effects = this.core.handle(input, monotonicNow());
+    performEffects(effects, this.sink, this.stats, this.log, this.nodeId);
+    this.timer.arm(this.core.nextDeadline());
+    if (effects.length > 0 || input.kind === 'command') this.stateWriter.markDirty();
+  }
+
+  private readonly sink: Sink = {
+    multicast: (bytes) => {
+      if (this.mesh === undefined || !this.meshReady) return false;
+      this.mesh.multicast(bytes);
+      return true;
+    },
+    unicast: (to, bytes) => {
+      if (this.mesh === undefined || !this.meshReady) return false;
+      this.mesh.unicast(to, bytes);
+      return true;
+    },
+    dhcp: (effect, bytes) => {
+      if (this.dhcpSocket === undefined) return false;
+      this.dhcpSocket.send(bytes, effect.to);
+      return true;
+    },
+    hook: (args) => this.hooks.run(args),
+    ubusEvent: (id, data) => this.extra.ubusEvent?.(id, data),
+  };
+
+  private onMeshPacket(channel: MeshChannel, bytes: Buffer, from: string): void {
+    this.stats.add(`${channel}.recv_pkg`);
+    this.stats.add(`${channel}.recv_byte`, bytes.length);
+    const decoded = decodeDdhcp(bytes);
+    if (!decoded.ok) {
+      this.stats.addDrop(channel, decoded.error.kind);
+      this.log.once(`bad-ddhcp-${decoded.error.kind}`, 4, `dropping malformed DDHCP packet from ${from}: ${decoded.error.kind}`);
+      return;
+    }
+    const counter = DDHCP_RECV_COUNTER[decoded.value.command];
+    if (counter !== undefined) this.stats.add(counter);
+    this.feed({ kind: 'ddhcp', from, msg: decoded.value });
+  }
+
+  private onDhcpPacket(bytes: Buffer): void {
+    this.stats.add('dhcp.recv_pkg');
+    this.stats.add('dhcp.recv_byte', bytes.length);
+    const decoded = decodeDhcp(bytes);
+    if (!decoded.ok) {
+      this.stats.addDrop('dhcp', decoded.error.kind);
+      return;
+    }
+    const counter = DHCP_RECV_COUNTER[getMessageType(decoded.value) ?? 0];
+    if (counter !== undefined) this.stats.add(counter);
+    this.feed({ kind: 'dhcp', msg: decoded.value });
+  }
+
+  // ---- interfaces ------------------------------------------------------
+
+  private onInterface(state: InterfaceState): void {
+    if (this.stopped) return;
+    this.ifStates.set(state.name, state);
+    const role = state.name === this.cfg.serverInterface ? 'server' : 'client';
+    if (state.ifindex === undefined || !state.up) {
+      this.log.once(`if-missing-${state.name}`, 2, `${role} interface ${state.name} is ${state.ifindex === undefined ? 'missing' : 'down'}; waiting for it`);
+    } else {
+      this.log.clearOnce(`if-missing-${state.name}`);
+    }
+    if (this.cfg.dhcpEnabled && state.name === this.cfg.clientInterface) this.followClient(state);
+    if (state.name === this.cfg.serverInterface) this.followServer(state);
+  }
+
+  private followClient(state: InterfaceState): void {
+    const usable = state.ifindex !== undefined && state.up;
+    if (this.dhcpSocket !== undefined && (!usable || state.ifindex !== this.dhcpIfindex)) {
+      this.dhcpSocket.close();
+      this.dhcpSocket = undefined;
+      this.dhcpIfindex = undefined;
+    }
+    const address = state.ipv4 === undefined ? undefined : ipv4ToNumber(state.ipv4);
+    this.feed({ kind: 'link', clientAddress: address });
+    if (usable && this.dhcpSocket === undefined && !this.opening.has('dhcp')) {
+      this.opening.add('dhcp');
+      openDhcpSocket(state.name, (b) => this.onDhcpPacket(b), (e) => this.log.once(`dhcp-err-${e.message}`, 1, `DHCP socket: ${e.message}`))
+        .then((s) => {
+          this.opening.delete('dhcp');
+          if (this.stopped) return s.close();
+          this.dhcpSocket = s;
+          this.dhcpIfindex = state.ifindex;
+          this.log.info(`serving DHCP on ${state.name}`);
+          const now = this.ifStates.get(state.name);
+          if (now !== undefined && (now.ifindex !== state.ifindex || !now.up)) this.followClient(now);
+        })
+        .catch((e: Error) => {
+          this.opening.delete('dhcp');
+          this.log.error(`cannot open DHCP socket on ${state.name}: ${e.message}`);
+        });
+    }
+  }
+
+  private followServer(state: InterfaceState): void {
+    const usable = state.ifindex !== undefined && state.up;
+    if (this.mesh !== undefined && (!usable || state.ifindex !== this.meshIfindex)) {
+      this.mesh.close();
+      this.mesh = undefined;
+      this.meshIfindex = undefined;
+    }
+    this.meshReady = usable && state.linkLocal !== undefined;
+    if (usable && this.mesh === undefined && !this.opening.has('mesh')) {
+      this.opening.add('mesh');
+      openMeshSockets(state.name, (c, b, from) => this.onMeshPacket(c, b, from), (e) => this.log.once(`mesh-err-${e.message}`, 1, `mesh socket: ${e.message}`))
+        .then((m) => {
+          this.opening.delete('mesh');
+          if (this.stopped) return m.close();
+          this.mesh = m;
+          this.meshIfindex = state.ifindex;
+          this.log.info(`mesh sockets open on ${state.name}`);
+          const now = this.ifStates.get(state.name);
+          if (now !== undefined && (now.ifindex !== state.ifindex || !now.up)) this.followServer(now);
+        })
+        .catch((e: Error) => {
+          this.opening.delete('mesh');
+          this.log.error(`cannot open mesh sockets on ${state.name}: ${e.message}`);
+        });
+    }
+  }
+
+  // ---- DaemonApi -------------------------------------------------------
+
+  now(): Millis {
+    return monotonicNow();
+  }
+
+  view(): CoreView {
+    return this.core.view();
+  }
+
+  interfaces(): readonly InterfaceStatus[] {
+    const out: InterfaceStatus[] = [];
+    const describe = (role: 'client' | 'server', name: string): void => {
+      const s = this.ifStates.get(name);
+      out.push({ role, name, ifindex: s?.ifindex, up: s?.up ?? false, address: role === 'client' ? s?.ipv4 : s?.linkLocal });
+    };
+    if (this.cfg.dhcpEnabled) describe('client', this.cfg.clientInterface);
+    describe('server', this.cfg.serverInterface);
+    return out;
+  }
+
+  setOption(option: OptionEntry): void {
+    this.feed({ kind: 'command', cmd: { kind: 'setOption', option } });
+  }
+
+  removeOption(code: number): void {
+    this.feed({ kind: 'command', cmd: { kind: 'removeOption', code } });
+  }
+
+  logLevel(): number {
+    return this.log.level;
+  }
+
+  setLogLevel(level: number): void {
+    this.log.level = level;
+  }
+
+  config(): DaemonConfig {
+    return this.cfg;
+  }
+
+  async reload(): Promise<string | undefined> {
+    if (this.extra.rereadConfig === undefined) {
+      this.log.info('reload: started without --uci, nothing to re-read');
+      return undefined;
+    }
+    const next = await this.extra.rereadConfig();
+    if (typeof next === 'string') {
+      this.log.error(`reload refused, keeping the running configuration: ${next}`);
+      return next;
+    }
+    this.applyConfig(next);
+    return undefined;
+  }
+
+  /** Options and lease time apply live; a new network or block size restarts the protocol state. */
+  applyConfig(next: DaemonConfig): void {
+    const prev = this.cfg;
+    this.cfg = next;
+    this.log.level = next.logLevel;
+    const protocolChanged = prev.network.prefix !== next.network.prefix || prev.network.prefixLen !== next.network.prefixLen ||
+      prev.blockSizePow !== next.blockSizePow || prev.blockTimeoutSec !== next.blockTimeoutSec ||
+      prev.tentativeTimeoutSec !== next.tentativeTimeoutSec || prev.spareLeases !== next.spareLeases ||
+      prev.needlessTimeoutSec !== next.needlessTimeoutSec || prev.dhcpEnabled !== next.dhcpEnabled;
+    if (protocolChanged) {
+      this.log.warn('reload: network or protocol parameters changed; restarting the protocol state');
+      this.core = this.buildCore(undefined);
+      this.feed({ kind: 'link', clientAddress: clientAddressOf(this.ifStates.get(next.clientInterface)) });
+      return;
+    }
+    const store = toCoreConfig(next, this.nodeId).options;
+    for (const old of this.core.view().options()) {
+      if (!store.some((o) => o.code === old.code)) this.removeOption(old.code);
+    }
+    for (const o of store) this.setOption(o);
+    this.log.info('reload: configuration applied');
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stateWriter.flushSync();
+    this.stopped = true;
+    this.timer.cancel();
+    this.watcher?.close();
+    this.dhcpSocket?.close();
+    this.mesh?.close();
+  }
+}
+
+function ipv4ToNumber(text: string): number {
+  return text.split('.').reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
+}
+
+function clientAddressOf(s: InterfaceState | undefined): number | undefined {
+  return s?.ipv4 === undefined ? undefined : ipv4ToNumber(s.ipv4);
+}

@@ -1,0 +1,39 @@
+// Loads our one native helper (src/io/native/ddhcpd_native.c) and binds dgram
+// sockets to a device with it. The .node file sits beside the bundle in dist/;
+// when running from source (tests through tsx) it is found in ../../dist.
+
+import type { Socket } from 'node:dgram';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+interface NativeHelper {
+  bindToDevice(fd: number, ifname: string): void;
+}
+
+let helper: NativeHelper | undefined;
+
+function loadHelper(): NativeHelper {
+  if (helper !== undefined) return helper;
+  const candidates = [
+    path.join(__dirname, 'ddhcpd_native.node'),
+    path.join(__dirname, '..', '..', 'dist', 'ddhcpd_native.node'),
+  ];
+  const found = candidates.find((p) => existsSync(p));
+  if (found === undefined) throw new Error(`native helper ddhcpd_native.node not found (looked in ${candidates.join(', ')}); run make build`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  helper = require(found) as NativeHelper;
+  return helper;
+}
+
+/** The fd of a bound dgram socket; Node keeps it in an internal state object. */
+function socketFd(socket: Socket): number {
+  const stateKey = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  const state = stateKey === undefined ? undefined : (socket as unknown as Record<symbol, { handle?: { fd?: number } }>)[stateKey];
+  const fd = state?.handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new Error('cannot find the file descriptor of a dgram socket');
+  return fd;
+}
+
+export function bindSocketToDevice(socket: Socket, ifname: string): void {
+  loadHelper().bindToDevice(socketFd(socket), ifname);
+}

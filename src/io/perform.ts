@@ -1,0 +1,116 @@
+// Carries out the core's effects: encodes and sends packets, counts them, and
+// turns events into hook calls, ubus events and log lines. The core never
+// learns whether a send succeeded; the protocol tolerates loss.
+
+import type { CoreEvent, Effect } from '../core/types';
+import { formatIpv4 } from '../config/parse';
+import { DdhcpCommand, type DdhcpMessage } from '../wire/ddhcp-message';
+import { encodeDdhcp } from '../wire/ddhcp';
+import { DhcpMessageType, type DhcpMessage } from '../wire/dhcp-message';
+import { encodeDhcp } from '../wire/dhcp';
+import { getMessageType } from '../wire/dhcp-options';
+import type { Logger } from './log';
+import type { CounterName, Statistics } from './stats';
+
+export interface Sink {
+  multicast(bytes: Uint8Array): boolean;
+  unicast(to: string, bytes: Uint8Array): boolean;
+  dhcp(effect: Extract<Effect, { kind: 'dhcpReply' }>, bytes: Uint8Array): boolean;
+  hook(args: readonly string[]): void;
+  ubusEvent(id: string, data: Record<string, string>): void;
+}
+
+const DDHCP_SEND_COUNTER: Partial<Record<number, CounterName>> = {
+  [DdhcpCommand.UpdateClaim]: 'mcast.send_updateclaim',
+  [DdhcpCommand.Inquire]: 'mcast.send_inquire',
+  [DdhcpCommand.RenewLease]: 'direct.send_renewlease',
+  [DdhcpCommand.LeaseAck]: 'direct.send_leaseack',
+  [DdhcpCommand.LeaseNak]: 'direct.send_leasenak',
+  [DdhcpCommand.Release]: 'direct.send_release',
+};
+
+const DHCP_SEND_COUNTER: Partial<Record<number, CounterName>> = {
+  [DhcpMessageType.Offer]: 'dhcp.send_offer',
+  [DhcpMessageType.Ack]: 'dhcp.send_ack',
+  [DhcpMessageType.Nak]: 'dhcp.send_nak',
+};
+
+function countDdhcpSend(stats: Statistics, channel: 'mcast' | 'direct', msg: DdhcpMessage, bytes: number): void {
+  stats.add(`${channel}.send_pkg`);
+  stats.add(`${channel}.send_byte`, bytes);
+  const name = DDHCP_SEND_COUNTER[msg.command];
+  if (name !== undefined) stats.add(name);
+}
+
+function countDhcpSend(stats: Statistics, msg: DhcpMessage, bytes: number): void {
+  stats.add('dhcp.send_pkg');
+  stats.add('dhcp.send_byte', bytes);
+  const name = DHCP_SEND_COUNTER[getMessageType(msg) ?? 0];
+  if (name !== undefined) stats.add(name);
+}
+
+export function performEffects(effects: readonly Effect[], sink: Sink, stats: Statistics, log: Logger, nodeId: string): void {
+  for (const effect of effects) {
+    switch (effect.kind) {
+      case 'multicast': {
+        const bytes = encodeDdhcp(effect.msg);
+        if (sink.multicast(bytes)) countDdhcpSend(stats, 'mcast', effect.msg, bytes.length);
+        else stats.addDrop('mcast', 'serverInterfaceNotReady');
+        break;
+      }
+      case 'unicast': {
+        const bytes = encodeDdhcp(effect.msg);
+        if (sink.unicast(effect.to, bytes)) countDdhcpSend(stats, 'direct', effect.msg, bytes.length);
+        else stats.addDrop('direct', 'serverInterfaceNotReady');
+        break;
+      }
+      case 'dhcpReply': {
+        const bytes = encodeDhcp(effect.msg);
+        if (sink.dhcp(effect, bytes)) countDhcpSend(stats, effect.msg, bytes.length);
+        else stats.addDrop('dhcp', 'clientInterfaceNotReady');
+        break;
+      }
+      case 'event':
+        reportEvent(effect.event, sink, stats, log, nodeId);
+        break;
+    }
+  }
+}
+
+function reportEvent(event: CoreEvent, sink: Sink, stats: Statistics, log: Logger, nodeId: string): void {
+  switch (event.kind) {
+    case 'leased':
+      log.info(`lease ${formatIpv4(event.ip)} to ${event.mac}`);
+      sink.hook(['lease', formatIpv4(event.ip), event.mac]);
+      sink.ubusEvent('ddhcpd.lease', { ip: formatIpv4(event.ip), mac: event.mac, node: nodeId });
+      break;
+    case 'released':
+      log.info(`release ${formatIpv4(event.ip)} by ${event.mac}`);
+      sink.hook(['release', formatIpv4(event.ip), event.mac]);
+      sink.ubusEvent('ddhcpd.release', { ip: formatIpv4(event.ip), mac: event.mac, node: nodeId });
+      break;
+    case 'informed':
+      sink.hook(['inform', formatIpv4(event.ip), event.mac]);
+      break;
+    case 'declined':
+      log.warn(`client ${event.mac} declined ${formatIpv4(event.ip)} (address in use on the link?); kept out of use`);
+      break;
+    case 'learningEnded':
+      log.info('learning phase ended');
+      sink.hook(['endlearning']);
+      break;
+    case 'blockOwned':
+      log.info(`block ${event.index} is ours`);
+      break;
+    case 'blockLost':
+      log.warn(`block ${event.index} lost to node ${event.to}`);
+      break;
+    case 'blockGivenBack':
+      log.info(`block ${event.index} given back (needless)`);
+      break;
+    case 'dropped':
+      stats.addDrop('core', event.reason);
+      log.debug(`dropped: ${event.reason}`);
+      break;
+  }
+}

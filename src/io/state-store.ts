@@ -1,0 +1,145 @@
+// Keeps what must survive a restart in the state directory: the node id (chosen
+// once, random, never all zeros) and the state file (our blocks and leases).
+// Writes are atomic (write, fsync, rename) and at most once per second; a
+// missing, corrupt or foreign state file is reported in one line and ignored.
+
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import path from 'node:path';
+import type { NodeId, PersistedState } from '../core/types';
+import { decodeStateFile, encodeStateFile, fromPersisted, toPersisted } from '../wire/state-file';
+import type { Logger } from './log';
+
+const NODE_ID_FILE = 'node-id';
+const STATE_FILE = 'state.json';
+const MIN_WRITE_INTERVAL_MS = 1000;
+
+function writeAtomicSync(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  const handle = await open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
+}
+
+export function ensureStateDir(dir: string): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/** Reads the node id, or makes and stores a new one. */
+export function loadOrCreateNodeId(dir: string, log: Logger): NodeId {
+  const file = path.join(dir, NODE_ID_FILE);
+  try {
+    const text = readFileSync(file, 'utf8').trim().toLowerCase();
+    if (/^[0-9a-f]{16}$/.test(text) && text !== '0000000000000000') return text;
+    log.warn(`${file} does not hold a node id; choosing a new one`);
+  } catch {
+    // first start: no id yet
+  }
+  let id = '';
+  do id = randomBytes(8).toString('hex');
+  while (id === '0000000000000000');
+  try {
+    writeAtomicSync(file, `${id}\n`);
+  } catch (e) {
+    log.warn(`cannot store node id in ${file}: ${e instanceof Error ? e.message : String(e)}; it will change on restart`);
+  }
+  return id;
+}
+
+/** The state saved by the previous run, converted to remaining times, or undefined. */
+export function loadState(dir: string, nowWallMs: number, log: Logger): PersistedState | undefined {
+  const file = path.join(dir, STATE_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    log.info(`no state file at ${file}; starting fresh`);
+    return undefined;
+  }
+  const decoded = decodeStateFile(text);
+  if (!decoded.ok) {
+    log.warn(`ignoring state file ${file}: ${JSON.stringify(decoded.error)}; starting fresh`);
+    return undefined;
+  }
+  return toPersisted(decoded.value, nowWallMs);
+}
+
+export class StateWriter {
+  private readonly file: string;
+  private lastWrite = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private writing = false;
+  private failedOnce = false;
+
+  constructor(
+    dir: string,
+    private readonly snapshot: () => PersistedState,
+    private readonly wallNow: () => number,
+    private readonly log: Logger,
+  ) {
+    this.file = path.join(dir, STATE_FILE);
+  }
+
+  /** Something changed: write soon, but not more than once per second. */
+  markDirty(): void {
+    if (this.timer !== undefined) return;
+    const wait = Math.max(0, this.lastWrite + MIN_WRITE_INTERVAL_MS - this.wallNow());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.writeNow();
+    }, wait);
+    this.timer.unref();
+  }
+
+  private async writeNow(): Promise<void> {
+    if (this.writing) {
+      this.markDirty();
+      return;
+    }
+    this.writing = true;
+    this.lastWrite = this.wallNow();
+    try {
+      await writeAtomic(this.file, encodeStateFile(fromPersisted(this.snapshot(), this.wallNow())));
+      this.failedOnce = false;
+    } catch (e) {
+      if (!this.failedOnce) this.log.error(`cannot write state file ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
+      this.failedOnce = true;
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** At shutdown: write synchronously, whatever the rate limit. */
+  flushSync(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    try {
+      writeAtomicSync(this.file, encodeStateFile(fromPersisted(this.snapshot(), this.wallNow())));
+    } catch (e) {
+      this.log.error(`cannot write state file ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
