@@ -37,7 +37,7 @@ test('JSON carries the same data', () => {
   const parsed = parseOptionStore(readVector('d.json').reply_text ?? '');
   assert.ok(parsed.ok);
   assert.deepEqual(json, parsed.value);
-  assert.deepEqual((json as { options: unknown[] }).options[0], { code: 51, len: 4, payload: [0, 0, 0, 60] });
+  assert.deepEqual(parsed.value.options[0], { code: 51, len: 4, payload: [0, 0, 0, 60] });
 });
 
 test('parser refuses a wrong len, a missing header or a missing final newline', () => {
