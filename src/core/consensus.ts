@@ -1,0 +1,153 @@
+// The block protocol: claim rounds (three INQUIREs T/2 apart, then ours),
+// announcements (UPDATECLAIM, at most 32 entries a packet), and what INQUIRE
+// and UPDATECLAIM from peers do to our table, tie-breaks included (docs/protocol.md).
+
+import type { ClaimEntry, DdhcpMessage } from '../wire/ddhcp-message';
+import { DdhcpCommand, MAX_CLAIMS_PER_PACKET } from '../wire/ddhcp-message';
+import { chooseFreeBlock, deleteBlock, markClaiming, markForeign, markOurs } from './blocks';
+import { createOwnBlock, dropOwnLeases, usableCount } from './leases';
+import type { Block, NodeState, Step } from './state';
+import { drop, emit } from './state';
+import type { NodeId } from './types';
+
+export const CLAIM_TIMER = 'claim';
+export const REFRESH_TIMER = 'refresh';
+/** INQUIRE rounds before a block is ours (C block.c: claim_count reaches 3). */
+const INQUIRES_TO_OWN = 3;
+/** The count byte cannot carry more; C never split INQUIREs, but never claimed so many at once either. */
+const MAX_INQUIRE_ENTRIES = 255;
+/** An INQUIRE flood must not turn into an UPDATECLAIM flood. */
+const ANSWER_INTERVAL_MS = 1000;
+
+function sendClaims(st: NodeState, step: Step, blocks: readonly Block[]): void {
+  const timeoutSec = st.cfg.blockTimeoutSec;
+  for (let i = 0; i < blocks.length; i += MAX_CLAIMS_PER_PACKET) {
+    const claims: ClaimEntry[] = blocks
+      .slice(i, i + MAX_CLAIMS_PER_PACKET)
+      .map((b) => ({ blockIndex: b.index, timeoutSec, reserved: 0 }));
+    const msg: DdhcpMessage = { ...st.header, command: DdhcpCommand.UpdateClaim, claims };
+    step.out.push({ kind: 'multicast', msg });
+  }
+}
+
+/** Announces every block we own, ascending, and restarts the refresh cadence (B/4). */
+export function announceAll(st: NodeState, step: Step): void {
+  const ours = [...st.ours].sort((a, b) => a - b).flatMap((i) => st.blocks.get(i) ?? []);
+  if (ours.length === 0) {
+    st.timers.cancel(REFRESH_TIMER);
+    return;
+  }
+  const blockMs = st.cfg.blockTimeoutSec * 1000;
+  for (const b of ours) b.timeoutAt = step.now + blockMs;
+  sendClaims(st, step, ours);
+  st.timers.set(REFRESH_TIMER, step.now + blockMs / 4);
+}
+
+/** Claims `count` more free blocks; they join the next claim round (at once if none is pending). */
+export function startClaims(st: NodeState, step: Step, count: number): number {
+  let started = 0;
+  for (; started < count; started++) {
+    const index = chooseFreeBlock(st, (i) => usableCount(st, i) > 0);
+    if (index === undefined) break;
+    markClaiming(st, index);
+  }
+  if (started > 0 && !st.timers.has(CLAIM_TIMER)) st.timers.set(CLAIM_TIMER, step.now);
+  return started;
+}
+
+/** One claim round: blocks inquired three times become ours, the others are inquired (again). */
+export function runClaimRound(st: NodeState, step: Step): void {
+  const won: Block[] = [];
+  const inquire: number[] = [];
+  for (const index of st.claiming) {
+    const b = st.blocks.get(index);
+    if (b === undefined || b.state !== 'claiming') continue;
+    if (b.claimCount >= INQUIRES_TO_OWN) won.push(b);
+    else {
+      b.claimCount++;
+      inquire.push(index);
+    }
+  }
+  for (const b of won) {
+    markOurs(st, b.index, createOwnBlock(st, b.index, step.now), step.now);
+    emit(step, { kind: 'blockOwned', index: b.index });
+  }
+  if (won.length > 0) {
+    st.spareDirty = true;
+    announceAll(st, step);
+  }
+  for (let i = 0; i < inquire.length; i += MAX_INQUIRE_ENTRIES) {
+    const blocks = inquire.slice(i, i + MAX_INQUIRE_ENTRIES);
+    step.out.push({ kind: 'multicast', msg: { ...st.header, command: DdhcpCommand.Inquire, blocks } });
+  }
+  if (st.claiming.size > 0) st.timers.set(CLAIM_TIMER, step.now + st.cfg.tentativeTimeoutSec * 500);
+}
+
+function answerOne(st: NodeState, step: Step, b: Block, answers: Block[]): void {
+  if (step.now - b.lastAnswerAt < ANSWER_INTERVAL_MS) return;
+  b.lastAnswerAt = step.now;
+  answers.push(b);
+}
+
+export function handleInquire(st: NodeState, step: Step, from: string, sender: NodeId, indexes: readonly number[]): void {
+  const answers: Block[] = [];
+  const tentativeUntil = step.now + st.cfg.tentativeTimeoutSec * 1000;
+  for (const index of indexes) {
+    if (index >= st.geo.numBlocks) {
+      drop(step, 'blockOutOfRange');
+      continue;
+    }
+    const b = st.blocks.get(index);
+    if (b === undefined || b.state === 'tentative') {
+      markForeign(st, index, 'tentative', sender, from, tentativeUntil);
+    } else if (b.state === 'ours') {
+      answerOne(st, step, b, answers);
+    } else if (b.state === 'claiming') {
+      // Tie-break (C ddhcp.c: memcmp of node ids): the larger id keeps claiming.
+      if (sender > st.cfg.nodeId) {
+        markForeign(st, index, 'tentative', sender, from, tentativeUntil);
+        st.spareDirty = true;
+      }
+    }
+  }
+  if (answers.length > 0) sendClaims(st, step, answers.sort((a, b) => a.index - b.index));
+}
+
+export function handleUpdateClaim(
+  st: NodeState,
+  step: Step,
+  from: string,
+  sender: NodeId,
+  claims: readonly ClaimEntry[],
+): void {
+  const answers: Block[] = [];
+  for (const c of claims) {
+    if (c.blockIndex >= st.geo.numBlocks) {
+      drop(step, 'blockOutOfRange');
+      continue;
+    }
+    const b = st.blocks.get(c.blockIndex);
+    const until = step.now + c.timeoutSec * 1000;
+    if (b?.state === 'ours') {
+      if (sender > st.cfg.nodeId) {
+        dropOwnLeases(st, b);
+        markForeign(st, c.blockIndex, 'claimed', sender, from, until);
+        emit(step, { kind: 'blockLost', index: c.blockIndex, to: sender });
+      } else {
+        answerOne(st, step, b, answers);
+      }
+      continue;
+    }
+    if (b?.state === 'claiming') st.spareDirty = true;
+    markForeign(st, c.blockIndex, 'claimed', sender, from, until);
+  }
+  if (answers.length > 0) sendClaims(st, step, answers.sort((a, b) => a.index - b.index));
+}
+
+/** Gives a block back: it is no longer announced and peers let it expire. */
+export function giveBack(st: NodeState, step: Step, b: Block): void {
+  dropOwnLeases(st, b);
+  deleteBlock(st, b.index);
+  emit(step, { kind: 'blockGivenBack', index: b.index });
+  if (st.ours.size === 0) st.timers.cancel(REFRESH_TIMER);
+}

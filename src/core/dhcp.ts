@@ -1,0 +1,138 @@
+// DHCP server decisions (RFC 2131 4.3): DISCOVER, REQUEST in each client state,
+// RELEASE, DECLINE and INFORM, over the leases of our blocks. Requests for other
+// nodes' blocks go to forward.ts; reply assembly is dhcp-reply.ts.
+
+import type { DhcpMessage } from '../wire/dhcp-message';
+import { BOOTREQUEST, DhcpMessageType, DhcpOptionCode } from '../wire/dhcp-message';
+import { sendAck, sendInformAck, sendNak, sendOffer } from './dhcp-reply';
+import { readIpv4Option, readMessageType } from './dhcp-fields';
+import { forwardRelease, forwardRenewal } from './forward';
+import { blockOf, formatMac, isInNetwork } from './ipv4';
+import type { SlotRef } from './leases';
+import { findSlot, firstFreeAddress, freeLease, isFreeForClient, leaseTimeSec, OFFER_HOLD_MS, serverIdentifier, setLease } from './leases';
+import type { NodeState, Step } from './state';
+import { drop, emit } from './state';
+import type { Ipv4, Mac } from './types';
+
+/** How long a declined address stays out of use, in block timeouts (RFC 2131 3.1 leaves it to us). */
+const DECLINE_BLOCK_TIMEOUTS = 10;
+
+export function handleDhcp(st: NodeState, step: Step, req: DhcpMessage): void {
+  if (!st.cfg.dhcpEnabled) return drop(step, 'dhcpDisabled');
+  if (req.op !== BOOTREQUEST || req.hlen !== 6) return drop(step, 'unknownDhcpMessage');
+  const sid = serverIdentifier(st);
+  if (sid === undefined) return drop(step, 'noServerIdentifier');
+  const mac = formatMac(req.chaddr);
+  switch (readMessageType(req)) {
+    case DhcpMessageType.Discover:
+      return handleDiscover(st, step, req, mac, sid);
+    case DhcpMessageType.Request:
+      return handleRequest(st, step, req, mac, sid);
+    case DhcpMessageType.Release:
+      return handleClientRelease(st, step, req, mac);
+    case DhcpMessageType.Decline:
+      return handleDecline(st, step, req, mac);
+    case DhcpMessageType.Inform:
+      sendInformAck(st, step, req, sid);
+      return emit(step, { kind: 'informed', ip: req.ciaddr, mac });
+    default:
+      return drop(step, 'unknownDhcpMessage');
+  }
+}
+
+function heldBy(ref: SlotRef, mac: Mac): boolean {
+  return (ref.slot.state === 'offered' || ref.slot.state === 'leased') && ref.slot.mac === mac;
+}
+
+/** The client's current or previous address first (C forgot it), then the one it asks for, then the lowest free. */
+function chooseOffer(st: NodeState, req: DhcpMessage, mac: Mac): Ipv4 | undefined {
+  const previous = st.byMac.get(mac);
+  if (previous !== undefined) {
+    const ref = findSlot(st, previous);
+    if (ref !== undefined && (heldBy(ref, mac) || (isFreeForClient(st, previous, ref) && ref.slot.mac === mac))) return previous;
+  }
+  const wanted = readIpv4Option(req, DhcpOptionCode.RequestedAddress);
+  if (wanted !== undefined) {
+    const ref = findSlot(st, wanted);
+    if (ref !== undefined && isFreeForClient(st, wanted, ref)) return wanted;
+  }
+  return firstFreeAddress(st);
+}
+
+function handleDiscover(st: NodeState, step: Step, req: DhcpMessage, mac: Mac, sid: Ipv4): void {
+  const ip = chooseOffer(st, req, mac);
+  const ref = ip === undefined ? undefined : findSlot(st, ip);
+  if (ip === undefined || ref === undefined) {
+    st.spareDirty = true;
+    return drop(step, st.learningUntil !== undefined && st.ours.size === 0 ? 'learning' : 'noFreeLease');
+  }
+  // A leased address offered again stays leased: the offer must not shorten the lease.
+  if (ref.slot.state !== 'leased') setLease(st, step.now, ip, ref, 'offered', mac, req.chaddr, step.now + OFFER_HOLD_MS);
+  sendOffer(st, step, req, ip, sid);
+}
+
+function grant(st: NodeState, step: Step, req: DhcpMessage, ip: Ipv4, ref: SlotRef, mac: Mac, sid: Ipv4): void {
+  setLease(st, step.now, ip, ref, 'leased', mac, req.chaddr, step.now + leaseTimeSec(st) * 1000);
+  sendAck(st, step, req, ip, sid);
+  emit(step, { kind: 'leased', ip, mac });
+}
+
+function handleRequest(st: NodeState, step: Step, req: DhcpMessage, mac: Mac, sid: Ipv4): void {
+  const chosenServer = readIpv4Option(req, DhcpOptionCode.ServerIdentifier);
+  const requested = readIpv4Option(req, DhcpOptionCode.RequestedAddress);
+  if (chosenServer !== undefined) return handleSelecting(st, step, req, mac, sid, chosenServer, requested ?? req.ciaddr);
+  const ip = req.ciaddr !== 0 ? req.ciaddr : requested;
+  if (ip === undefined) return drop(step, 'unknownDhcpMessage');
+  const learning = st.learningUntil !== undefined;
+  if (!isInNetwork(st.geo, ip)) return learning ? drop(step, 'learning') : sendNak(st, step, req, sid);
+  const ref = findSlot(st, ip);
+  if (ref !== undefined) {
+    if (heldBy(ref, mac) || isFreeForClient(st, ip, ref)) return grant(st, step, req, ip, ref, mac, sid);
+    return sendNak(st, step, req, sid);
+  }
+  const b = st.blocks.get(blockOf(st.geo, ip));
+  if (b?.state === 'claimed' && b.ownerAddress !== undefined) return forwardRenewal(st, step, req, ip, b.ownerAddress);
+  // Our own claim is not settled: the client retries, and by then the block is ours or not.
+  if (b?.state === 'claiming') return drop(step, 'notOwner');
+  // Nobody serves this block: NAK now, or dhclient waits 7 s before it starts over.
+  if (learning) return drop(step, 'learning');
+  sendNak(st, step, req, sid);
+}
+
+function handleSelecting(st: NodeState, step: Step, req: DhcpMessage, mac: Mac, sid: Ipv4, chosen: Ipv4, ip: Ipv4): void {
+  if (chosen !== sid) {
+    // The client took another server's offer (RFC 2131 4.3.2): ours is free again.
+    const offered = st.byMac.get(mac);
+    const ref = offered === undefined ? undefined : findSlot(st, offered);
+    if (offered !== undefined && ref !== undefined && ref.slot.state === 'offered' && ref.slot.mac === mac) {
+      freeLease(st, offered, ref, step.now);
+    }
+    return drop(step, 'notForUs');
+  }
+  const ref = findSlot(st, ip);
+  if (ref !== undefined && heldBy(ref, mac)) return grant(st, step, req, ip, ref, mac, sid);
+  sendNak(st, step, req, sid);
+}
+
+function handleClientRelease(st: NodeState, step: Step, req: DhcpMessage, mac: Mac): void {
+  const ip = req.ciaddr;
+  const ref = findSlot(st, ip);
+  if (ref !== undefined) {
+    if (!heldBy(ref, mac)) return;
+    freeLease(st, ip, ref, step.now);
+    return emit(step, { kind: 'released', ip, mac });
+  }
+  if (!isInNetwork(st.geo, ip)) return;
+  const b = st.blocks.get(blockOf(st.geo, ip));
+  // The C daemon dropped this; the owner would keep the address busy until the lease ran out.
+  if (b?.state === 'claimed' && b.ownerAddress !== undefined) forwardRelease(st, step, req, ip, b.ownerAddress);
+}
+
+function handleDecline(st: NodeState, step: Step, req: DhcpMessage, mac: Mac): void {
+  const ip = readIpv4Option(req, DhcpOptionCode.RequestedAddress);
+  const ref = ip === undefined ? undefined : findSlot(st, ip);
+  if (ip === undefined || ref === undefined || !heldBy(ref, mac)) return;
+  const until = step.now + st.cfg.blockTimeoutSec * DECLINE_BLOCK_TIMEOUTS * 1000;
+  setLease(st, step.now, ip, ref, 'declined', mac, req.chaddr, until);
+  emit(step, { kind: 'declined', ip, mac });
+}

@@ -1,0 +1,78 @@
+// Everything that happens because time passed: deadlines due at `now` (block
+// and lease expiry, claim rounds, refresh, learning end, forward timeouts), the
+// spare-lease check and giving back needless blocks. Routing of inputs is node.ts.
+
+import { expireBlock } from './blocks';
+import { announceAll, CLAIM_TIMER, giveBack, REFRESH_TIMER, runClaimRound, startClaims } from './consensus';
+import { expirePending } from './forward';
+import { expireLease, freeCount, totalFree, usableCount } from './leases';
+import type { NodeState, Step } from './state';
+import { emit } from './state';
+
+export const LEARNING_TIMER = 'learn';
+/** Asks for a spare-lease check at a given moment (start without learning). */
+export const SPARE_TIMER = 'spare';
+
+function dispatch(st: NodeState, step: Step, key: string): void {
+  if (key === CLAIM_TIMER) runClaimRound(st, step);
+  else if (key === REFRESH_TIMER) {
+    sweepNeedless(st, step);
+    announceAll(st, step);
+  } else if (key === LEARNING_TIMER) {
+    st.learningUntil = undefined;
+    st.spareDirty = true;
+    emit(step, { kind: 'learningEnded' });
+  } else if (key === SPARE_TIMER) st.spareDirty = true;
+  else {
+    const tag = key[0];
+    const rest = key.slice(1);
+    if (tag === 'b') expireBlock(st, Number(rest), step.now);
+    else if (tag === 'l') expireLease(st, Number(rest), step.now);
+    else if (tag === 'n') checkNeedless(st, step, Number(rest));
+    else if (tag === 'p') expirePending(st, step, rest);
+  }
+}
+
+/** Runs every deadline due at step.now, then the spare-lease check if something changed. */
+export function runDue(st: NodeState, step: Step): void {
+  for (let key = st.timers.popDue(step.now); key !== undefined; key = st.timers.popDue(step.now)) {
+    dispatch(st, step, key);
+  }
+  if (st.spareDirty) {
+    st.spareDirty = false;
+    checkSpare(st, step);
+    // A claim round scheduled for `now` by the check runs in this same step.
+    for (let key = st.timers.popDue(step.now); key !== undefined; key = st.timers.popDue(step.now)) {
+      dispatch(st, step, key);
+    }
+  }
+}
+
+/** Keeps at least spareLeases free leases, counting blocks still being claimed as future supply. */
+function checkSpare(st: NodeState, step: Step): void {
+  if (st.learningUntil !== undefined) return;
+  let supply = totalFree(st);
+  for (const i of st.claiming) supply += usableCount(st, i);
+  const missing = st.cfg.spareLeases - supply;
+  if (missing <= 0) return;
+  startClaims(st, step, Math.ceil(missing / st.geo.blockSize));
+}
+
+/** A block with nothing in use for needlessTimeoutSec, whose free leases we can spare, is given back. */
+function checkNeedless(st: NodeState, step: Step, index: number): void {
+  const b = st.blocks.get(index);
+  const own = b?.own;
+  if (b === undefined || own === undefined || own.used > 0 || own.idleSince === undefined) return;
+  if (own.idleSince + st.cfg.needlessTimeoutSec * 1000 > step.now) return;
+  if (totalFree(st) - freeCount(st, own, index) < st.cfg.spareLeases) return;
+  giveBack(st, step, b);
+}
+
+/** Needless blocks that were still needed at their own deadline get another look at every refresh. */
+function sweepNeedless(st: NodeState, step: Step): void {
+  const idle = [...st.ours]
+    .flatMap((i) => st.blocks.get(i) ?? [])
+    .filter((b) => b.own !== undefined && b.own.used === 0)
+    .sort((a, c) => (a.own?.idleSince ?? 0) - (c.own?.idleSince ?? 0) || c.index - a.index);
+  for (const b of idle) checkNeedless(st, step, b.index);
+}

@@ -1,0 +1,178 @@
+// Lease slots of the blocks we own: offer, lease, decline, free, expiry, and
+// the reserved addresses that are never handed out. Lease expiry deadlines are
+// keyed "l<ip>", needless checks "n<index>". No DHCP message handling here.
+
+import { DhcpOptionCode } from '../wire/dhcp-message';
+import { blockOf, blockStart, isInNetwork } from './ipv4';
+import { readStoreAddresses, readStoreU32 } from './dhcp-fields';
+import type { Block, LeaseSlot, NodeState, OwnBlock } from './state';
+import type { Ipv4, LeaseState, Mac, Millis } from './types';
+
+/** RFC 2131 leaves the offer hold time to the server; 12 s as the brief and C's dhcp.c use. */
+export const OFFER_HOLD_MS = 12_000;
+const DEFAULT_LEASE_SEC = 300;
+
+export function leaseTimerKey(ip: Ipv4): string {
+  return `l${ip}`;
+}
+
+export function needlessTimerKey(index: number): string {
+  return `n${index}`;
+}
+
+export function leaseTimeSec(st: NodeState): number {
+  return readStoreU32(st.options, DhcpOptionCode.LeaseTime) ?? DEFAULT_LEASE_SEC;
+}
+
+export function serverIdentifier(st: NodeState): Ipv4 | undefined {
+  return readStoreU32(st.options, DhcpOptionCode.ServerIdentifier) ?? st.clientAddress;
+}
+
+/** Network and broadcast address, our server identifier and the routers (option 3). */
+export function reservedAddresses(st: NodeState): Ipv4[] {
+  const out = [st.geo.prefix, st.geo.broadcast, ...readStoreAddresses(st.options, DhcpOptionCode.Router)];
+  const sid = serverIdentifier(st);
+  if (sid !== undefined) out.push(sid);
+  return out;
+}
+
+export function isReserved(st: NodeState, ip: Ipv4): boolean {
+  return reservedAddresses(st).includes(ip);
+}
+
+function reservedInBlock(st: NodeState, index: number, own: OwnBlock | undefined): number {
+  const start = blockStart(st.geo, index);
+  const seen = new Set<Ipv4>();
+  for (const ip of reservedAddresses(st)) {
+    if (ip < start || ip >= start + st.geo.blockSize) continue;
+    // In a block we own, a reserved address already in use is counted in `used`.
+    if (own === undefined || own.slots[ip - start]?.state === 'free') seen.add(ip);
+  }
+  return seen.size;
+}
+
+/** How many addresses of a block could ever be handed out. */
+export function usableCount(st: NodeState, index: number): number {
+  return st.geo.blockSize - reservedInBlock(st, index, undefined);
+}
+
+/** Free, non-reserved addresses of one of our blocks. */
+export function freeCount(st: NodeState, own: OwnBlock, index: number): number {
+  return st.geo.blockSize - own.used - reservedInBlock(st, index, own);
+}
+
+export function totalFree(st: NodeState): number {
+  let sum = 0;
+  for (const i of st.ours) {
+    const own = st.blocks.get(i)?.own;
+    if (own !== undefined) sum += freeCount(st, own, i);
+  }
+  return sum;
+}
+
+export function createOwnBlock(st: NodeState, index: number, now: Millis): OwnBlock {
+  const slots: LeaseSlot[] = [];
+  for (let k = 0; k < st.geo.blockSize; k++) slots.push({ state: 'free', mac: undefined, chaddr: undefined, expiresAt: 0 });
+  st.timers.set(needlessTimerKey(index), now + st.cfg.needlessTimeoutSec * 1000);
+  return { slots, used: 0, idleSince: now };
+}
+
+export interface SlotRef {
+  readonly block: Block;
+  readonly own: OwnBlock;
+  readonly slot: LeaseSlot;
+}
+
+/** The slot of an address, if it lies in a block we own. */
+export function findSlot(st: NodeState, ip: Ipv4): SlotRef | undefined {
+  if (!isInNetwork(st.geo, ip)) return undefined;
+  const block = st.blocks.get(blockOf(st.geo, ip));
+  const own = block?.own;
+  if (block === undefined || own === undefined) return undefined;
+  const slot = own.slots[ip - blockStart(st.geo, block.index)];
+  return slot === undefined ? undefined : { block, own, slot };
+}
+
+/** Puts a slot into use (offered, leased, declined) for a client, keeping counters and deadlines right. */
+export function setLease(st: NodeState, now: Millis, ip: Ipv4, ref: SlotRef, state: LeaseState, mac: Mac, chaddr: Uint8Array, expiresAt: Millis): void {
+  const { own, slot } = ref;
+  if (slot.state === 'free') {
+    own.used++;
+    if (own.used === 1) {
+      own.idleSince = undefined;
+      st.timers.cancel(needlessTimerKey(ref.block.index));
+    }
+  }
+  if (slot.mac !== undefined && slot.mac !== mac && st.byMac.get(slot.mac) === ip) st.byMac.delete(slot.mac);
+  const previous = st.byMac.get(mac);
+  if (previous !== undefined && previous !== ip && state !== 'declined') releaseOther(st, previous, mac, now);
+  slot.state = state;
+  slot.mac = mac;
+  slot.chaddr = chaddr.slice(0, 16);
+  slot.expiresAt = expiresAt;
+  if (state !== 'declined') st.byMac.set(mac, ip);
+  else if (st.byMac.get(mac) === ip) st.byMac.delete(mac);
+  st.timers.set(leaseTimerKey(ip), expiresAt);
+  st.spareDirty = true;
+}
+
+/** A client has one address here: taking a new one frees its old offer or lease. */
+function releaseOther(st: NodeState, ip: Ipv4, mac: Mac, now: Millis): void {
+  const ref = findSlot(st, ip);
+  if (ref === undefined || ref.slot.mac !== mac) return;
+  if (ref.slot.state === 'offered' || ref.slot.state === 'leased') freeLease(st, ip, ref, now);
+}
+
+export function freeLease(st: NodeState, ip: Ipv4, ref: SlotRef, now: Millis): void {
+  const { own, slot } = ref;
+  if (slot.state === 'free') return;
+  slot.state = 'free';
+  own.used--;
+  st.timers.cancel(leaseTimerKey(ip));
+  if (own.used === 0) {
+    own.idleSince = now;
+    st.timers.set(needlessTimerKey(ref.block.index), now + st.cfg.needlessTimeoutSec * 1000);
+  }
+  st.spareDirty = true;
+}
+
+/** Deadline handler: offered, leased and declined slots become free when their time is up. */
+export function expireLease(st: NodeState, ip: Ipv4, now: Millis): void {
+  const ref = findSlot(st, ip);
+  if (ref === undefined || ref.slot.state === 'free' || ref.slot.expiresAt > now) return;
+  // Idle time counts from the moment the lease ran out, even when this step runs late.
+  freeLease(st, ip, ref, ref.slot.expiresAt);
+}
+
+/** Forgets every lease of a block we no longer own (lost or given back). */
+export function dropOwnLeases(st: NodeState, block: Block): void {
+  const own = block.own;
+  if (own === undefined) return;
+  const start = blockStart(st.geo, block.index);
+  own.slots.forEach((slot, k) => {
+    const ip = start + k;
+    st.timers.cancel(leaseTimerKey(ip));
+    if (slot.mac !== undefined && st.byMac.get(slot.mac) === ip) st.byMac.delete(slot.mac);
+  });
+  st.timers.cancel(needlessTimerKey(block.index));
+  st.spareDirty = true;
+}
+
+/** The lowest free, non-reserved address of our blocks, skipping full blocks cheaply. */
+export function firstFreeAddress(st: NodeState): Ipv4 | undefined {
+  const indexes = [...st.ours].sort((a, b) => a - b);
+  const reserved = reservedAddresses(st);
+  for (const i of indexes) {
+    const own = st.blocks.get(i)?.own;
+    if (own === undefined || own.used >= st.geo.blockSize) continue;
+    const start = blockStart(st.geo, i);
+    for (let k = 0; k < own.slots.length; k++) {
+      if (own.slots[k]?.state === 'free' && !reserved.includes(start + k)) return start + k;
+    }
+  }
+  return undefined;
+}
+
+export function isFreeForClient(st: NodeState, ip: Ipv4, ref: SlotRef): boolean {
+  return ref.slot.state === 'free' && !isReserved(st, ip);
+}

@@ -1,0 +1,97 @@
+// createCore: the one entry point of the pure protocol core. It routes each
+// input (with its `now`) to the handler that owns it, runs what fell due, and
+// returns the effects. No IO, clock or randomness of its own (docs/protocol.md).
+
+import type { DdhcpMessage } from '../wire/ddhcp-message';
+import { DdhcpCommand } from '../wire/ddhcp-message';
+import { handleInquire, handleUpdateClaim } from './consensus';
+import { handleDhcp } from './dhcp';
+import { handleLeaseReply, handleRelease, handleRenewLease } from './forward';
+import { LEARNING_TIMER, runDue, SPARE_TIMER } from './housekeeping';
+import { makeGeometry } from './ipv4';
+import { restoreSnapshot, takeSnapshot } from './snapshot';
+import type { NodeState, Step } from './state';
+import { createState, drop } from './state';
+import type { Command, Core, CoreConfig, Input, Millis, PersistedState, Rng } from './types';
+import { makeView } from './view';
+
+export function createCore(cfg: CoreConfig, rng: Rng, now: Millis, restored?: PersistedState): Core {
+  const st = createState(cfg, rng, makeGeometry(cfg.prefix, cfg.prefixLen, cfg.blockSizePow));
+  if (cfg.learning) {
+    st.learningUntil = now + cfg.blockTimeoutSec * 1000;
+    st.timers.set(LEARNING_TIMER, st.learningUntil);
+  } else {
+    st.timers.set(SPARE_TIMER, now);
+  }
+  if (restored !== undefined) restoreSnapshot(st, restored, now);
+  let lastNow = now;
+
+  return {
+    handle(input: Input, at: Millis) {
+      // Inputs must carry non-decreasing time; a late one is treated as happening now.
+      lastNow = Math.max(lastNow, at);
+      const step: Step = { now: lastNow, out: [] };
+      runDue(st, step);
+      routeInput(st, step, input);
+      runDue(st, step);
+      return step.out;
+    },
+    nextDeadline: () => (st.spareDirty ? lastNow : st.timers.peek()),
+    view: () => makeView(st),
+    snapshot: (at: Millis) => takeSnapshot(st, at),
+  };
+}
+
+function routeInput(st: NodeState, step: Step, input: Input): void {
+  switch (input.kind) {
+    case 'timer':
+      return;
+    case 'ddhcp':
+      return routeDdhcp(st, step, input.from, input.msg);
+    case 'dhcp':
+      return handleDhcp(st, step, input.msg);
+    case 'command':
+      return runCommand(st, input.cmd);
+    case 'link':
+      st.clientAddress = input.clientAddress;
+      // The server identifier is a reserved address: the spare count may change.
+      st.spareDirty = true;
+      return;
+  }
+}
+
+function routeDdhcp(st: NodeState, step: Step, from: string, msg: DdhcpMessage): void {
+  const g = st.geo;
+  if (msg.prefix !== g.prefix || msg.prefixLen !== g.prefixLen || msg.blockSize !== g.blockSize) {
+    return drop(step, 'foreignMesh');
+  }
+  switch (msg.command) {
+    case DdhcpCommand.UpdateClaim:
+      if (msg.nodeId === st.cfg.nodeId) return drop(step, 'ownMulticast');
+      return handleUpdateClaim(st, step, from, msg.nodeId, msg.claims);
+    case DdhcpCommand.Inquire:
+      if (msg.nodeId === st.cfg.nodeId) return drop(step, 'ownMulticast');
+      return handleInquire(st, step, from, msg.nodeId, msg.blocks);
+    case DdhcpCommand.RenewLease:
+      return handleRenewLease(st, step, from, msg);
+    case DdhcpCommand.LeaseAck:
+      return handleLeaseReply(st, step, msg, true);
+    case DdhcpCommand.LeaseNak:
+      return handleLeaseReply(st, step, msg, false);
+    case DdhcpCommand.Release:
+      return handleRelease(st, step, from, msg);
+  }
+}
+
+function runCommand(st: NodeState, cmd: Command): void {
+  if (cmd.kind === 'setOption') {
+    const entry = { code: cmd.option.code, payload: cmd.option.payload.slice() };
+    const at = st.options.findIndex((o) => o.code === entry.code);
+    if (at >= 0) st.options[at] = entry;
+    else st.options.push(entry);
+  } else {
+    st.options = st.options.filter((o) => o.code !== cmd.code);
+  }
+  // Options 3 and 54 decide reserved addresses.
+  st.spareDirty = true;
+}

@@ -1,0 +1,109 @@
+// The core's private mutable state and the per-step context the handlers share.
+// Only node.ts creates it; the other core files read and change it through the
+// functions they export. Nothing here is visible outside src/core.
+
+import type { DdhcpHeader } from '../wire/ddhcp-message';
+import type { DhcpMessage } from '../wire/dhcp-message';
+import type { Geometry } from './ipv4';
+import type { CoreConfig, CoreEvent, DropReason, Effect, Ipv4, LeaseState, Mac, Millis, NodeId, OptionEntry, Rng } from './types';
+import { DeadlineHeap } from './timers';
+
+export interface LeaseSlot {
+  state: LeaseState | 'free';
+  /** The last client that held the slot; kept while free so a returning client gets it back. */
+  mac: Mac | undefined;
+  chaddr: Uint8Array | undefined;
+  expiresAt: Millis;
+}
+
+export interface OwnBlock {
+  readonly slots: LeaseSlot[];
+  /** Slots offered, leased or declined. */
+  used: number;
+  /** Since when no slot is in use; undefined while some are. */
+  idleSince: Millis | undefined;
+}
+
+export type HeldState = 'tentative' | 'claimed' | 'claiming' | 'ours';
+
+export interface Block {
+  readonly index: number;
+  state: HeldState;
+  owner: NodeId | undefined;
+  ownerAddress: string | undefined;
+  claimCount: number;
+  timeoutAt: Millis | undefined;
+  /** Present exactly while state is 'ours'. */
+  own: OwnBlock | undefined;
+  /** Last time we answered an INQUIRE or re-announced this block alone (rate limit). */
+  lastAnswerAt: Millis;
+}
+
+/** Which byte order a peer uses for the lease address: 'raw' is network order, 'swapped' the C little-endian form. */
+export type AddressForm = 'raw' | 'swapped';
+
+export interface PendingForward {
+  readonly key: string;
+  readonly request: DhcpMessage;
+  readonly ip: Ipv4;
+  readonly ownerAddress: string;
+  readonly createdAt: Millis;
+  form: AddressForm;
+  /** True when the form was a guess and the other form is still to be tried. */
+  retryPending: boolean;
+}
+
+export interface NodeState {
+  readonly cfg: CoreConfig;
+  readonly rng: Rng;
+  readonly geo: Geometry;
+  readonly header: DdhcpHeader;
+  readonly blocks: Map<number, Block>;
+  /** Blocks we are claiming, in the order we picked them (INQUIRE lists them so). */
+  readonly claiming: Set<number>;
+  /** Indexes of the blocks that are ours (a subset of `blocks`, kept for cheap iteration). */
+  readonly ours: Set<number>;
+  readonly byMac: Map<Mac, Ipv4>;
+  readonly pending: Map<string, PendingForward>;
+  readonly peerForms: Map<string, AddressForm>;
+  readonly timers: DeadlineHeap;
+  options: OptionEntry[];
+  clientAddress: Ipv4 | undefined;
+  learningUntil: Millis | undefined;
+  /** Blocks ours whose leases changed, or whose ownership changed: spare leases need a re-check. */
+  spareDirty: boolean;
+}
+
+/** One call of handle(): the moment it runs at and the effects it collects. */
+export interface Step {
+  readonly now: Millis;
+  readonly out: Effect[];
+}
+
+export function emit(step: Step, event: CoreEvent): void {
+  step.out.push({ kind: 'event', event });
+}
+
+export function drop(step: Step, reason: DropReason): void {
+  step.out.push({ kind: 'event', event: { kind: 'dropped', reason } });
+}
+
+export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState {
+  return {
+    cfg,
+    rng,
+    geo,
+    header: { nodeId: cfg.nodeId, prefix: geo.prefix, prefixLen: geo.prefixLen, blockSize: geo.blockSize },
+    blocks: new Map(),
+    claiming: new Set(),
+    ours: new Set(),
+    byMac: new Map(),
+    pending: new Map(),
+    peerForms: new Map(),
+    timers: new DeadlineHeap(),
+    options: [...cfg.options],
+    clientAddress: undefined,
+    learningUntil: undefined,
+    spareDirty: false,
+  };
+}

@@ -1,0 +1,163 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCore } from '../../../src/core/node';
+import {
+  BIG_ID, claimedIndexes, dhcp, events, fixedRng, inquire, inquiredIndexes, makeCfg, multicasts, OUR_ID, OWNED_AT,
+  ownedCore, PEER_ADDR, seededRng, SMALL_ID, updateClaim,
+} from './fixtures';
+
+const T = { kind: 'timer' } as const;
+
+test('learning phase: nothing is claimed for one block timeout, then learningEnded and INQUIRE', () => {
+  const core = createCore(makeCfg({ learning: true }), seededRng(7), 1000);
+  assert.equal(core.view().learningUntil, 61_000);
+  assert.equal(core.nextDeadline(), 61_000);
+  assert.deepEqual(core.handle(T, 60_999), []);
+  const out = core.handle(T, 61_000);
+  assert.deepEqual(events(out), ['learningEnded']);
+  assert.equal(multicasts(out).length, 1);
+  assert.equal(inquiredIndexes(multicasts(out)[0]!).length, 1);
+  assert.equal(core.view().learningUntil, undefined);
+});
+
+test('learning phase: claims heard meanwhile are recorded and never claimed', () => {
+  // The rng always points at block 3, which a peer announced while we listened.
+  const core = createCore(makeCfg({ learning: true }), fixedRng(3), 0);
+  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [3], 120) }, 10_000);
+  const out = core.handle(T, 60_000);
+  const asked = inquiredIndexes(multicasts(out)[0]!);
+  assert.deepEqual(asked, [4]);
+  assert.equal(core.view().blocks().find((b) => b.index === 3)?.state, 'claimed');
+});
+
+test('claim timeline: INQUIRE at 0, T/2, T; owned at 3T/2 with UPDATECLAIM in the same step', () => {
+  const core = createCore(makeCfg(), fixedRng(5), 0);
+  assert.equal(core.nextDeadline(), 0);
+  for (const t of [0, 7_500, 15_000]) {
+    const out = core.handle(T, t);
+    assert.deepEqual(multicasts(out).map(inquiredIndexes), [[5]], `INQUIRE at ${t}`);
+    assert.equal(core.view().blocks()[0]?.state, 'claiming');
+  }
+  assert.deepEqual(core.handle(T, 22_499), []);
+  const out = core.handle(T, OWNED_AT);
+  assert.deepEqual(events(out), ['blockOwned']);
+  assert.deepEqual(multicasts(out).map(claimedIndexes), [[5]]);
+  const b = core.view().blocks()[0]!;
+  assert.equal(b.state, 'ours');
+  assert.equal(b.claimCount, 3);
+  assert.equal(b.timeoutAt, OWNED_AT + 60_000);
+});
+
+test('refresh: all blocks every B/4, in packets of at most 32 entries ascending (35 -> 32 + 3)', () => {
+  // 35 blocks of 8 on a /16 need 280 spare leases minus nothing in use.
+  const core = createCore(makeCfg({ prefixLen: 16, spareLeases: 35 * 8 }), seededRng(3), 0);
+  for (const t of [0, 7_500, 15_000]) core.handle(T, t);
+  const first = multicasts(core.handle(T, OWNED_AT));
+  assert.deepEqual(first.map((m) => claimedIndexes(m).length), [32, 3]);
+  assert.equal(core.nextDeadline(), OWNED_AT + 15_000);
+  assert.deepEqual(core.handle(T, OWNED_AT + 14_999), []);
+  const again = multicasts(core.handle(T, OWNED_AT + 15_000));
+  assert.deepEqual(again.map((m) => claimedIndexes(m).length), [32, 3]);
+  const all = again.flatMap(claimedIndexes);
+  assert.deepEqual(all, [...all].sort((a, b) => a - b));
+  for (const m of again) {
+    if (m.command === 1) for (const c of m.claims) assert.deepEqual([c.timeoutSec, c.reserved], [60, 0]);
+  }
+  assert.equal(multicasts(core.handle(T, OWNED_AT + 30_000)).length, 2);
+});
+
+test('INQUIRE for our block: UPDATECLAIM at once, at most once a second', () => {
+  const core = ownedCore(5);
+  const ask = { kind: 'ddhcp', from: PEER_ADDR, msg: inquire(SMALL_ID, [5]) } as const;
+  assert.deepEqual(multicasts(core.handle(ask, 30_000)).map(claimedIndexes), [[5]]);
+  assert.deepEqual(multicasts(core.handle(ask, 30_500)), []);
+  assert.deepEqual(multicasts(core.handle(ask, 31_000)).map(claimedIndexes), [[5]]);
+  assert.equal(core.view().blocks()[0]?.state, 'ours');
+});
+
+test('INQUIRE tie-break while claiming: a larger id makes us back off, a smaller one does not', () => {
+  const lose = createCore(makeCfg(), fixedRng(5, 9), 0);
+  lose.handle(T, 0);
+  const out = lose.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: inquire(BIG_ID, [5]) }, 1000);
+  const b5 = lose.view().blocks().find((b) => b.index === 5);
+  assert.deepEqual([b5?.state, b5?.owner, b5?.timeoutAt], ['tentative', BIG_ID, 16_000]);
+  assert.deepEqual(multicasts(out), [], 'the replacement joins the next round');
+  assert.equal(lose.view().blocks().find((b) => b.index === 9)?.state, 'claiming');
+  assert.deepEqual(multicasts(lose.handle(T, 7_500)).map(inquiredIndexes), [[9]]);
+
+  const win = createCore(makeCfg(), fixedRng(5), 0);
+  win.handle(T, 0);
+  win.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: inquire(SMALL_ID, [5]) }, 1000);
+  assert.equal(win.view().blocks().find((b) => b.index === 5)?.state, 'claiming');
+});
+
+test('INQUIRE for a free block marks it tentative for T; own and out-of-range are dropped', () => {
+  const core = createCore(makeCfg({ learning: true }), seededRng(1), 0);
+  const out = core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: inquire(SMALL_ID, [2, 99]) }, 500);
+  assert.deepEqual(events(out), ['dropped:blockOutOfRange']);
+  assert.deepEqual(core.view().blocks().map((b) => [b.index, b.state, b.ownerAddress, b.timeoutAt]), [[2, 'tentative', PEER_ADDR, 15_500]]);
+  assert.deepEqual(events(core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: inquire(OUR_ID, [3]) }, 600)), ['dropped:ownMulticast']);
+  assert.equal(core.nextDeadline(), 15_500);
+  core.handle(T, 15_500);
+  assert.deepEqual(core.view().blocks(), []);
+});
+
+test('UPDATECLAIM tie-break for our block: larger id takes it, smaller id makes us re-announce', () => {
+  const lost = ownedCore(5);
+  lost.handle({ kind: 'dhcp', msg: discover(1) }, 23_000);
+  assert.equal(lost.view().leases().length, 1);
+  const out = lost.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(BIG_ID, [5]) }, 24_000);
+  assert.ok(events(out).includes('blockLost'));
+  const b5 = lost.view().blocks().find((b) => b.index === 5);
+  assert.deepEqual([b5?.state, b5?.owner, b5?.ownerAddress], ['claimed', BIG_ID, PEER_ADDR]);
+  assert.equal(lost.view().leases().length, 0);
+  // It needs spare leases again: a new claim starts in the same step.
+  assert.equal(multicasts(out).flatMap(inquiredIndexes).length, 1);
+
+  const kept = ownedCore(5);
+  const out2 = kept.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [5]) }, 24_000);
+  assert.deepEqual(multicasts(out2).map(claimedIndexes), [[5]]);
+  assert.equal(kept.view().blocks()[0]?.state, 'ours');
+});
+
+test('UPDATECLAIM for a block we are claiming: we back off whatever the id', () => {
+  const core = createCore(makeCfg(), fixedRng(5, 11), 0);
+  core.handle(T, 0);
+  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [5], 30) }, 2_000);
+  const b5 = core.view().blocks().find((b) => b.index === 5);
+  assert.deepEqual([b5?.state, b5?.timeoutAt], ['claimed', 32_000]);
+  assert.equal(core.view().blocks().find((b) => b.index === 11)?.state, 'claiming');
+});
+
+test('expiry: a claimed block is free again at its announced timeout', () => {
+  const core = createCore(makeCfg({ learning: true }), seededRng(1), 0);
+  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [4], 20) }, 1_000);
+  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [4], 20) }, 11_000);
+  core.handle(T, 21_000);
+  assert.equal(core.view().blocks().length, 1, 'the refresh at 11 s extended it');
+  core.handle(T, 31_000);
+  assert.deepEqual(core.view().blocks(), []);
+});
+
+test('needless: an unused block is given back after needlessTimeoutSec unless its leases are needed', () => {
+  const core = ownedCore(5);
+  // Seven offers leave one free lease in block 5, under spareLeases 2: a second block is claimed.
+  for (let c = 1; c <= 7; c++) core.handle({ kind: 'dhcp', msg: discover(c) }, 23_000);
+  const claiming = core.view().blocks().filter((b) => b.state === 'claiming');
+  assert.equal(claiming.length, 1);
+  const other = claiming[0]!.index;
+  for (const t of [30_500, 38_000, 45_500]) core.handle(T, t);
+  assert.equal(core.view().blocks().find((b) => b.index === other)?.state, 'ours');
+  // Offers lapse at 35 s, so block 5 is idle from then; the other one from 45.5 s, but it is needed.
+  const given: [number, number][] = [];
+  for (let t = core.nextDeadline(); t !== undefined && t < 1_000_000; t = core.nextDeadline()) {
+    for (const e of core.handle(T, t)) if (e.kind === 'event' && e.event.kind === 'blockGivenBack') given.push([e.event.index, t]);
+  }
+  assert.deepEqual(given, [[5, 35_000 + 300_000]]);
+  assert.deepEqual(core.view().blocks().map((b) => [b.index, b.state]), [[other, 'ours']]);
+  assert.deepEqual(multicasts(core.handle(T, 400_000 + 15_000)).flatMap(claimedIndexes), []);
+});
+
+function discover(client: number) {
+  return dhcp({ type: 1, client, xid: client });
+}
