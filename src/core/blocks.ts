@@ -3,6 +3,7 @@
 // No decisions about conflicts here (consensus.ts), no leases (leases.ts).
 
 import type { Block, NodeState, OwnBlock } from './state';
+import { oursSorted } from './state';
 import type { Millis, NodeId } from './types';
 
 export function blockTimerKey(index: number): string {
@@ -35,7 +36,7 @@ export function markForeign(
     b.own = undefined;
   }
   st.claiming.delete(index);
-  st.ours.delete(index);
+  if (st.ours.delete(index)) st.oursSortedCache = undefined;
   st.timers.set(blockTimerKey(index), timeoutAt);
   return b;
 }
@@ -72,6 +73,7 @@ export function markOurs(st: NodeState, index: number, own: OwnBlock, timeoutAt:
   st.blocks.set(index, b);
   st.claiming.delete(index);
   st.ours.add(index);
+  st.oursSortedCache = undefined;
   st.timers.cancel(blockTimerKey(index));
   return b;
 }
@@ -79,7 +81,7 @@ export function markOurs(st: NodeState, index: number, own: OwnBlock, timeoutAt:
 export function deleteBlock(st: NodeState, index: number): void {
   st.blocks.delete(index);
   st.claiming.delete(index);
-  st.ours.delete(index);
+  if (st.ours.delete(index)) st.oursSortedCache = undefined;
   st.timers.cancel(blockTimerKey(index));
 }
 
@@ -108,9 +110,9 @@ export function chooseFreeBlock(st: NodeState, usable: (index: number) => boolea
 /** Our blocks, ascending by index (the order UPDATECLAIM lists them). */
 export function listOurBlocks(st: NodeState): Block[] {
   const out: Block[] = [];
-  for (const i of st.ours) {
+  for (const i of oursSorted(st)) {
     const b = st.blocks.get(i);
     if (b !== undefined) out.push(b);
   }
-  return out.sort((a, b) => a.index - b.index);
+  return out;
 }

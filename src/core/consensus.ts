@@ -4,7 +4,7 @@
 
 import type { ClaimEntry, DdhcpMessage } from '../wire/ddhcp-message';
 import { DdhcpCommand, MAX_CLAIMS_PER_PACKET } from '../wire/ddhcp-message';
-import { chooseFreeBlock, deleteBlock, markClaiming, markForeign, markOurs } from './blocks';
+import { chooseFreeBlock, deleteBlock, listOurBlocks, markClaiming, markForeign, markOurs } from './blocks';
 import { createOwnBlock, dropOwnLeases, usableCount } from './leases';
 import type { Block, NodeState, Step } from './state';
 import { drop, emit } from './state';
@@ -32,7 +32,7 @@ function sendClaims(st: NodeState, step: Step, blocks: readonly Block[]): void {
 
 /** Announces every block we own, ascending, and restarts the refresh cadence (B/4). */
 export function announceAll(st: NodeState, step: Step): void {
-  const ours = [...st.ours].sort((a, b) => a - b).flatMap((i) => st.blocks.get(i) ?? []);
+  const ours = listOurBlocks(st);
   if (ours.length === 0) {
     st.timers.cancel(REFRESH_TIMER);
     return;

@@ -5,7 +5,7 @@
 import { expireBlock } from './blocks';
 import { announceAll, CLAIM_TIMER, giveBack, REFRESH_TIMER, runClaimRound, startClaims } from './consensus';
 import { expirePending } from './forward';
-import { expireLease, freeCount, totalFree, usableCount } from './leases';
+import { claimingSupply, expireLease, freeCount, totalFree } from './leases';
 import type { NodeState, Step } from './state';
 import { emit } from './state';
 
@@ -51,9 +51,7 @@ export function runDue(st: NodeState, step: Step): void {
 /** Keeps at least spareLeases free leases, counting blocks still being claimed as future supply. */
 function checkSpare(st: NodeState, step: Step): void {
   if (st.learningUntil !== undefined) return;
-  let supply = totalFree(st);
-  for (const i of st.claiming) supply += usableCount(st, i);
-  const missing = st.cfg.spareLeases - supply;
+  const missing = st.cfg.spareLeases - totalFree(st) - claimingSupply(st);
   if (missing <= 0) return;
   startClaims(st, step, Math.ceil(missing / st.geo.blockSize));
 }

@@ -6,6 +6,7 @@ import { DhcpOptionCode } from '../wire/dhcp-message';
 import { blockOf, blockStart, isInNetwork } from './ipv4';
 import { readStoreAddresses, readStoreU32 } from './dhcp-fields';
 import type { Block, LeaseSlot, NodeState, OwnBlock } from './state';
+import { oursSorted } from './state';
 import type { Ipv4, LeaseState, Mac, Millis } from './types';
 
 /** RFC 2131 leaves the offer hold time to the server; 12 s as the brief and C's dhcp.c use. */
@@ -29,11 +30,13 @@ export function serverIdentifier(st: NodeState): Ipv4 | undefined {
 }
 
 /** Network and broadcast address, our server identifier and the routers (option 3). */
-export function reservedAddresses(st: NodeState): Ipv4[] {
+export function reservedAddresses(st: NodeState): readonly Ipv4[] {
+  if (st.reservedCache !== undefined) return st.reservedCache;
   const out = [st.geo.prefix, st.geo.broadcast, ...readStoreAddresses(st.options, DhcpOptionCode.Router)];
   const sid = serverIdentifier(st);
   if (sid !== undefined) out.push(sid);
-  return out;
+  st.reservedCache = [...new Set(out)];
+  return st.reservedCache;
 }
 
 export function isReserved(st: NodeState, ip: Ipv4): boolean {
@@ -42,13 +45,13 @@ export function isReserved(st: NodeState, ip: Ipv4): boolean {
 
 function reservedInBlock(st: NodeState, index: number, own: OwnBlock | undefined): number {
   const start = blockStart(st.geo, index);
-  const seen = new Set<Ipv4>();
+  let n = 0;
   for (const ip of reservedAddresses(st)) {
     if (ip < start || ip >= start + st.geo.blockSize) continue;
     // In a block we own, a reserved address already in use is counted in `used`.
-    if (own === undefined || own.slots[ip - start]?.state === 'free') seen.add(ip);
+    if (own === undefined || own.slots[ip - start]?.state === 'free') n++;
   }
-  return seen.size;
+  return n;
 }
 
 /** How many addresses of a block could ever be handed out. */
@@ -62,12 +65,18 @@ export function freeCount(st: NodeState, own: OwnBlock, index: number): number {
 }
 
 export function totalFree(st: NodeState): number {
-  let sum = 0;
-  for (const i of st.ours) {
-    const own = st.blocks.get(i)?.own;
-    if (own !== undefined) sum += freeCount(st, own, i);
+  let reservedFree = 0;
+  for (const ip of reservedAddresses(st)) if (findSlot(st, ip)?.slot.state === 'free') reservedFree++;
+  return st.ours.size * st.geo.blockSize - st.usedTotal - reservedFree;
+}
+
+/** Addresses the blocks we are still claiming will bring. */
+export function claimingSupply(st: NodeState): number {
+  let reserved = 0;
+  for (const ip of reservedAddresses(st)) {
+    if (isInNetwork(st.geo, ip) && st.claiming.has(blockOf(st.geo, ip))) reserved++;
   }
-  return sum;
+  return st.claiming.size * st.geo.blockSize - reserved;
 }
 
 export function createOwnBlock(st: NodeState, index: number, now: Millis): OwnBlock {
@@ -98,6 +107,7 @@ export function setLease(st: NodeState, now: Millis, ip: Ipv4, ref: SlotRef, sta
   const { own, slot } = ref;
   if (slot.state === 'free') {
     own.used++;
+    st.usedTotal++;
     if (own.used === 1) {
       own.idleSince = undefined;
       st.timers.cancel(needlessTimerKey(ref.block.index));
@@ -128,6 +138,7 @@ export function freeLease(st: NodeState, ip: Ipv4, ref: SlotRef, now: Millis): v
   if (slot.state === 'free') return;
   slot.state = 'free';
   own.used--;
+  st.usedTotal--;
   st.timers.cancel(leaseTimerKey(ip));
   if (own.used === 0) {
     own.idleSince = now;
@@ -149,6 +160,8 @@ export function dropOwnLeases(st: NodeState, block: Block): void {
   const own = block.own;
   if (own === undefined) return;
   const start = blockStart(st.geo, block.index);
+  st.usedTotal -= own.used;
+  own.used = 0;
   own.slots.forEach((slot, k) => {
     const ip = start + k;
     st.timers.cancel(leaseTimerKey(ip));
@@ -160,9 +173,8 @@ export function dropOwnLeases(st: NodeState, block: Block): void {
 
 /** The lowest free, non-reserved address of our blocks, skipping full blocks cheaply. */
 export function firstFreeAddress(st: NodeState): Ipv4 | undefined {
-  const indexes = [...st.ours].sort((a, b) => a - b);
   const reserved = reservedAddresses(st);
-  for (const i of indexes) {
+  for (const i of oursSorted(st)) {
     const own = st.blocks.get(i)?.own;
     if (own === undefined || own.used >= st.geo.blockSize) continue;
     const start = blockStart(st.geo, i);

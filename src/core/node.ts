@@ -54,6 +54,7 @@ function routeInput(st: NodeState, step: Step, input: Input): void {
       return runCommand(st, input.cmd);
     case 'link':
       st.clientAddress = input.clientAddress;
+      st.reservedCache = undefined;
       // The server identifier is a reserved address: the spare count may change.
       st.spareDirty = true;
       return;
@@ -93,5 +94,6 @@ function runCommand(st: NodeState, cmd: Command): void {
     st.options = st.options.filter((o) => o.code !== cmd.code);
   }
   // Options 3 and 54 decide reserved addresses.
+  st.reservedCache = undefined;
   st.spareDirty = true;
 }

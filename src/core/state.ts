@@ -70,6 +70,11 @@ export interface NodeState {
   options: OptionEntry[];
   clientAddress: Ipv4 | undefined;
   learningUntil: Millis | undefined;
+  /** Caches, cleared when the option store, the link address or the set of our blocks changes. */
+  reservedCache: Ipv4[] | undefined;
+  /** Sum of `used` over our blocks, so the free-lease total costs O(reserved addresses). */
+  usedTotal: number;
+  oursSortedCache: number[] | undefined;
   /** Blocks ours whose leases changed, or whose ownership changed: spare leases need a re-check. */
   spareDirty: boolean;
 }
@@ -86,6 +91,12 @@ export function emit(step: Step, event: CoreEvent): void {
 
 export function drop(step: Step, reason: DropReason): void {
   step.out.push({ kind: 'event', event: { kind: 'dropped', reason } });
+}
+
+/** Our block indexes, ascending (the order UPDATECLAIM and the first-free search use). */
+export function oursSorted(st: NodeState): readonly number[] {
+  st.oursSortedCache ??= [...st.ours].sort((a, b) => a - b);
+  return st.oursSortedCache;
 }
 
 export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState {
@@ -105,5 +116,8 @@ export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState
     clientAddress: undefined,
     learningUntil: undefined,
     spareDirty: false,
+    reservedCache: undefined,
+    usedTotal: 0,
+    oursSortedCache: undefined,
   };
 }
