@@ -118,6 +118,12 @@ function fail(message: string): number {
   return 1;
 }
 
+// `ddhcpdctl -b | head` closes our stdout early: stop quietly, as a C tool killed by SIGPIPE would.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

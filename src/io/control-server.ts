@@ -38,6 +38,8 @@ const DEFAULT_COLLECT_MS = 100;
 const DEFAULT_MAX_CONNECTIONS = 16;
 /** After replying we keep reading (so closing never resets the peer), but not forever. */
 const LINGER_MS = 2000;
+/** A client that does not read its reply gives up its connection slot after this. */
+const REPLY_DEADLINE_MS = 30_000;
 const DRAIN_CAP_BYTES = 64 * 1024;
 
 export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
@@ -173,14 +175,25 @@ function perform(req: ControlRequest, api: DaemonApi, log: Logger): string {
  */
 function finish(socket: net.Socket, reply: string): void {
   let drained = 0;
-  const linger = setTimeout(() => socket.destroy(), LINGER_MS);
-  linger.unref();
+  let linger: NodeJS.Timeout | undefined;
+  const deadline = setTimeout(() => socket.destroy(), REPLY_DEADLINE_MS);
+  deadline.unref();
+  // Linger only once the reply is out: a large -b must not be cut off for a slow reader.
+  socket.once('finish', () => {
+    linger = setTimeout(() => socket.destroy(), LINGER_MS);
+    linger.unref();
+  });
   socket.on('data', (chunk: Buffer) => {
     drained += chunk.length;
     if (drained > DRAIN_CAP_BYTES) socket.destroy();
   });
-  socket.on('end', () => socket.destroy());
-  socket.on('close', () => clearTimeout(linger));
+  socket.on('end', () => {
+    if (socket.writableFinished) socket.destroy();
+  });
+  socket.on('close', () => {
+    clearTimeout(deadline);
+    clearTimeout(linger);
+  });
   socket.end(reply);
   socket.resume();
 }

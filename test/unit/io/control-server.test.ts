@@ -9,7 +9,7 @@ import { startControlServer, type ControlServer } from '../../../src/io/control-
 import { createLogger } from '../../../src/io/log';
 import { formatBlockTable } from '../../../src/present/block-table';
 import { formatOptionStore } from '../../../src/present/option-store';
-import { fakeApi, readVector, VECTORS, type FakeApi } from '../present/fixtures';
+import { block, fakeApi, fakeView, labConfig, readVector, VECTORS, type FakeApi } from '../present/fixtures';
 
 const silent = createLogger(0, () => undefined);
 let dir: string;
@@ -162,4 +162,27 @@ test('socket file: mode 0600, stale one replaced, foreign file and live socket r
   writeFileSync(file, 'keep me');
   await assert.rejects(startControlServer({ path: file, api: fakeApi(), log: silent }), /not a socket/);
   assert.equal(readFileSync(file, 'utf8'), 'keep me');
+});
+
+test('a slow reader still gets a large reply whole (no linger cut before the reply is out)', async () => {
+  const many = Array.from({ length: 30_000 }, (_, i) => block(i, 'claimed', '00112233445566ff', 60_000));
+  const api = fakeApi(fakeView(labConfig({ prefixLen: 8 }), many));
+  await withServer(async (sock) => {
+    const expected = formatBlockTable(api.view(), api.now());
+    assert.ok(expected.length > 900_000);
+    const got = await new Promise<string>((resolve, reject) => {
+      const c = net.connect(sock);
+      const chunks: Buffer[] = [];
+      c.on('error', reject);
+      c.on('data', (d: Buffer) => chunks.push(d));
+      c.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      c.on('connect', () => {
+        c.write(Uint8Array.of(1));
+        c.pause();
+        setTimeout(() => c.resume(), 2500);
+      });
+    });
+    assert.equal(got.length, expected.length);
+    assert.equal(got, expected);
+  }, api);
 });
