@@ -1,0 +1,82 @@
+// Shared steps of the package tests: where the repository is, whether `make
+// build` has produced dist/, building the ipk and dist tarball into a temporary
+// directory, and reading openwrt/files.list.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The reason the package tests cannot run yet, or undefined when dist/ is complete. */
+export function missingBuild(): string | undefined {
+  for (const f of ['dist/ddhcpd.js', 'dist/ddhcpdctl.js', 'dist/ddhcpd_native.node', 'dist/netlink.node']) {
+    if (!existsSync(path.join(ROOT, f))) return `${f} is missing: run make build (make test does) before the package tests`;
+  }
+  return undefined;
+}
+
+export function makeTempDir(tag: string): string {
+  return mkdtempSync(path.join(tmpdir(), `ddhcpd-${tag}-`));
+}
+
+export interface ScriptRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs one of scripts/*.sh with a fixed SOURCE_DATE_EPOCH so outputs are comparable. */
+export function runScript(script: string, args: readonly string[]): ScriptRun {
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', script), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Builds the ipk for the host into `outDir` and returns its path. */
+export function buildIpk(outDir: string, extra: readonly string[] = []): string {
+  const r = runScript('make-ipk.sh', ['--out', outDir, ...extra]);
+  if (r.status !== 0) throw new Error(`make-ipk.sh failed (${r.status}): ${r.stderr}`);
+  const ipk = r.stdout.trim().split('\n').pop() ?? '';
+  if (!existsSync(ipk)) throw new Error(`make-ipk.sh printed ${ipk}, which does not exist`);
+  return ipk;
+}
+
+export interface LayoutEntry {
+  readonly mode: number;
+  readonly source: string;
+  readonly destination: string;
+}
+
+export function readFilesList(): LayoutEntry[] {
+  return readFileSync(path.join(ROOT, 'openwrt/files.list'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .map((l) => {
+      const [mode, source, destination] = l.trim().split(/\s+/) as [string, string, string];
+      return { mode: parseInt(mode, 8), source, destination };
+    });
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export function feedRelease(): string {
+  const m = /^PKG_RELEASE:=(\S+)$/m.exec(readFileSync(path.join(ROOT, 'openwrt/ddhcpd/Makefile'), 'utf8'));
+  if (m?.[1] === undefined) throw new Error('no PKG_RELEASE in openwrt/ddhcpd/Makefile');
+  return m[1];
+}
+
+export function hasCommand(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
