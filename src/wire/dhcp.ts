@@ -3,7 +3,7 @@
 // code; the encoder never overloads, splits long values and pads to 300 bytes.
 
 import { BOOTREPLY, BOOTREQUEST, DHCP_FIXED_BYTES, DhcpOptionCode, type DhcpDecodeError, type DhcpMessage, type DhcpOption } from './dhcp-message';
-import { fitBytes, viewOf } from './bytes';
+import { viewOf } from './bytes';
 import { err, ok, type Result } from './result';
 
 const CHADDR_AT = 28;
@@ -110,14 +110,12 @@ function readOptionArea(bytes: Uint8Array, area: Area, merged: Map<number, Uint8
 }
 
 export function encodeDhcp(msg: DhcpMessage): Uint8Array {
-  const body: number[] = [];
-  for (const opt of msg.options) {
-    // Pad and End are framing, and we never overload: such entries are not options to write.
-    if (opt.code === DhcpOptionCode.Pad || opt.code === DhcpOptionCode.End || opt.code === DhcpOptionCode.Overload) continue;
-    writeOption(body, opt.code & 0xff, opt.data);
-  }
-  body.push(DhcpOptionCode.End);
-  const out = new Uint8Array(Math.max(MIN_PACKET_BYTES, DHCP_FIXED_BYTES + body.length));
+  // Pad and End are framing, and we never overload: such entries are not options to write.
+  const options = msg.options.filter(
+    (o) => o.code !== DhcpOptionCode.Pad && o.code !== DhcpOptionCode.End && o.code !== DhcpOptionCode.Overload,
+  );
+  const bodyLength = options.reduce((n, o) => n + encodedOptionLength(o.data.length), 0) + 1;
+  const out = new Uint8Array(Math.max(MIN_PACKET_BYTES, DHCP_FIXED_BYTES + bodyLength));
   const view = viewOf(out);
   view.setUint8(0, msg.op);
   view.setUint8(1, msg.htype);
@@ -130,22 +128,33 @@ export function encodeDhcp(msg: DhcpMessage): Uint8Array {
   view.setUint32(16, msg.yiaddr);
   view.setUint32(20, msg.siaddr);
   view.setUint32(24, msg.giaddr);
-  out.set(fitBytes(msg.chaddr, 16), CHADDR_AT);
-  out.set(fitBytes(msg.sname, SNAME_BYTES), SNAME_AT);
-  out.set(fitBytes(msg.file, FILE_BYTES), FILE_AT);
+  out.set(msg.chaddr.subarray(0, 16), CHADDR_AT);
+  out.set(msg.sname.subarray(0, SNAME_BYTES), SNAME_AT);
+  out.set(msg.file.subarray(0, FILE_BYTES), FILE_AT);
   view.setUint32(COOKIE_AT, MAGIC_COOKIE);
-  out.set(body, DHCP_FIXED_BYTES);
+  let at = DHCP_FIXED_BYTES;
+  for (const o of options) at = writeOption(out, at, o.code & 0xff, o.data);
+  out[at] = DhcpOptionCode.End;
   return out;
 }
 
 /** RFC 3396 section 5: a value longer than 255 bytes goes out as consecutive instances. */
-function writeOption(body: number[], code: number, data: Uint8Array): void {
-  let at = 0;
+function encodedOptionLength(dataLength: number): number {
+  return dataLength + 2 * Math.max(1, Math.ceil(dataLength / MAX_OPTION_BYTES));
+}
+
+function writeOption(out: Uint8Array, start: number, code: number, data: Uint8Array): number {
+  let at = start;
+  let from = 0;
   do {
-    const chunk = data.subarray(at, at + MAX_OPTION_BYTES);
-    body.push(code, chunk.length, ...chunk);
-    at += MAX_OPTION_BYTES;
-  } while (at < data.length);
+    const chunk = data.subarray(from, from + MAX_OPTION_BYTES);
+    out[at] = code;
+    out[at + 1] = chunk.length;
+    out.set(chunk, at + 2);
+    at += 2 + chunk.length;
+    from += MAX_OPTION_BYTES;
+  } while (from < data.length);
+  return at;
 }
 
 function copy(bytes: Uint8Array, start: number, length: number): Uint8Array {
