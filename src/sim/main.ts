@@ -1,0 +1,63 @@
+// `make sim` / `npm run sim -- --nodes 1000 --minutes 60 --seed 1`: runs the pure
+// core on N simulated nodes and prints the figures of issue 7. Every Scenario
+// field is a flag (camelCase becomes --kebab-case); exit 1 if an invariant broke.
+
+import { createCore } from '../core/node';
+import { formatReplay, parseScenarioArgs, type Scenario } from './scenario';
+import { runScenario, type SimFigures } from './run';
+import { SimInvariantError } from './sim-types';
+
+function fmt(n: number | undefined, digits = 1): string {
+  return n === undefined ? 'n/a' : n.toFixed(digits);
+}
+
+function printFigures(f: SimFigures, cpuSec: number, replay: string): void {
+  const lines: [string, string][] = [
+    ['nodes', String(f.nodes)],
+    ['virtual minutes', fmt(f.virtualMinutes)],
+    ['time to spare leases (max / median)', `${fmt(f.readyMaxSec)} s / ${fmt(f.readyMedianSec)} s (${f.neverReady} nodes never)`],
+    ['double-owned moments', `${f.doubleOwnedMoments} (longest ${f.maxConflictMs.toFixed(0)} ms; ${f.partitionConflicts} across partitions)`],
+    ['duplicate addresses', `${f.duplicateAddresses} (+${f.duplicatesAfterOwnerChange} after an owner lost its block/state)`],
+    ['multicast per node per minute', `${fmt(f.mcastPacketsPerNodeMin, 2)} packets, ${fmt(f.mcastBytesPerNodeMin, 0)} bytes`],
+    ['unicast per node per minute', `${fmt(f.unicastPacketsPerNodeMin, 2)} packets`],
+    ['clients / ACKs', `${f.clients} / ${f.acks}`],
+    ['blocks owned at end', String(f.blocksOwned)],
+    ['convergence disagreements', String(f.convergence.count)],
+    ['event/view audit mismatches', String(f.audit.count)],
+    ['events / core inputs', `${f.events} / ${f.coreInputs}`],
+    ['sim CPU seconds', cpuSec.toFixed(2)],
+  ];
+  const width = Math.max(...lines.map(([k]) => k.length));
+  for (const [k, v] of lines) console.log(`${k.padEnd(width)}  ${v}`);
+  const drops = Object.entries(f.dropped).map(([k, v]) => `${k}=${v}`).join(' ');
+  if (drops !== '') console.log(`${'core drops'.padEnd(width)}  ${drops}`);
+  for (const e of [...f.convergence.examples, ...f.audit.examples]) console.log(`  ! ${e}`);
+  if (f.duplicateAddresses + f.convergence.count + f.audit.count > 0) console.log(`replay: ${replay}`);
+}
+
+function main(): number {
+  let scenario: Scenario;
+  try {
+    const parsed = parseScenarioArgs(process.argv.slice(2));
+    if (!parsed.ok) throw new Error(parsed.error);
+    scenario = parsed.value;
+  } catch (e) {
+    console.error(`sim: ${(e as Error).message}`);
+    return 1;
+  }
+  const start = process.cpuUsage();
+  try {
+    const { figures } = runScenario(scenario, createCore);
+    const cpu = process.cpuUsage(start);
+    printFigures(figures, (cpu.user + cpu.system) / 1e6, formatReplay(scenario));
+    return figures.duplicateAddresses + figures.convergence.count + figures.audit.count > 0 ? 1 : 0;
+  } catch (e) {
+    if (e instanceof SimInvariantError) {
+      console.error(e.message);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = main();

@@ -1,0 +1,95 @@
+// Runs a Scenario end to end: schedules it, steps the simulator through the
+// virtual time with periodic audits, checks convergence in the quiet tail, and
+// condenses the counters into the figures `make sim` and bench/ print.
+
+import type { Millis } from '../core/types';
+import { auditOwnershipEvents, findDisagreements, type Disagreements } from './convergence';
+import { createSimulator, scheduleScenario, type Scenario } from './scenario';
+import type { CoreFactory } from './sim-node';
+import type { Simulator } from './simulator';
+
+export interface SimFigures {
+  readonly nodes: number;
+  readonly virtualMinutes: number;
+  readonly events: number;
+  readonly coreInputs: number;
+  /** Seconds from a node's first start until it first had its spare leases: worst and median. */
+  readonly readyMaxSec: number | undefined;
+  readonly readyMedianSec: number | undefined;
+  readonly neverReady: number;
+  readonly doubleOwnedMoments: number;
+  readonly partitionConflicts: number;
+  readonly maxConflictMs: number;
+  /** Addresses ACKed to a second client while the first held them, unexplained. */
+  readonly duplicateAddresses: number;
+  /** The same, after the block changed hands or its owner lost its state (the protocol cannot prevent these). */
+  readonly duplicatesAfterOwnerChange: number;
+  readonly mcastPacketsPerNodeMin: number;
+  readonly mcastBytesPerNodeMin: number;
+  readonly unicastPacketsPerNodeMin: number;
+  readonly clients: number;
+  readonly acks: number;
+  readonly ackInUnownedBlock: number;
+  readonly blocksOwned: number;
+  readonly convergence: Disagreements;
+  readonly audit: Disagreements;
+  readonly dropped: Readonly<Record<string, number>>;
+}
+
+export interface SimRun {
+  readonly sim: Simulator;
+  readonly figures: SimFigures;
+}
+
+/** Runs the scenario; throws SimInvariantError (with the replay command) on a broken invariant. */
+export function runScenario(s: Scenario, createCore: CoreFactory): SimRun {
+  const sim = createSimulator(s, createCore);
+  scheduleScenario(sim, s);
+  const endMs = s.minutes * 60000;
+  let auditProblems = 0;
+  const auditExamples: string[] = [];
+  const step = s.auditEvery > 0 ? s.auditEvery * 1000 : endMs;
+  for (let t = Math.min(step, endMs); ; t = Math.min(t + step, endMs)) {
+    sim.runUntil(t);
+    const audit = auditOwnershipEvents(sim);
+    auditProblems += audit.count;
+    auditExamples.push(...audit.examples.slice(0, Math.max(0, 10 - auditExamples.length)));
+    if (t >= endMs) break;
+  }
+  const graceMs = s.blockTimeout * 1000 + 4 * s.latencyMax;
+  const convergence = findDisagreements(sim, graceMs);
+  return { sim, figures: summarize(sim, convergence, { count: auditProblems, examples: auditExamples }) };
+}
+
+export function summarize(sim: Simulator, convergence: Disagreements, audit: Disagreements): SimFigures {
+  const c = sim.counters;
+  const nodeMinutes = Math.max(1, sim.nodes.length) * (sim.now / 60000 || 1);
+  const ready = sim.nodes.map((n) => n.firstReadyDelayMs).filter((d): d is Millis => d !== undefined).sort((a, b) => a - b);
+  const started = sim.nodes.filter((n) => n.everStarted).length;
+  const own = sim.ownership.figures;
+  const dups = sim.addresses.duplicates;
+  return {
+    nodes: sim.nodes.length,
+    virtualMinutes: sim.now / 60000,
+    events: c.events,
+    coreInputs: c.inputs,
+    readyMaxSec: ready.length > 0 ? (ready[ready.length - 1] as number) / 1000 : undefined,
+    readyMedianSec: ready.length > 0 ? (ready[Math.floor(ready.length / 2)] as number) / 1000 : undefined,
+    neverReady: started - ready.length,
+    doubleOwnedMoments: own.doubleOwnedMoments,
+    partitionConflicts: own.partitionConflicts,
+    maxConflictMs: own.maxConflictMs,
+    duplicateAddresses: dups.filter((d) => d.cause === 'bug').length,
+    duplicatesAfterOwnerChange: dups.filter((d) => d.cause === 'ownerChanged').length,
+    mcastPacketsPerNodeMin: c.mcastPackets / nodeMinutes,
+    mcastBytesPerNodeMin: c.mcastBytes / nodeMinutes,
+    unicastPacketsPerNodeMin: c.ucastPackets / nodeMinutes,
+    clients: sim.clients.length,
+    acks: c.acks,
+    ackInUnownedBlock: c.ackInUnownedBlock,
+    blocksOwned: sim.ownership.allOwned().size,
+    convergence,
+    audit,
+    dropped: { ...c.dropped },
+  };
+}

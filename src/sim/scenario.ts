@@ -1,0 +1,221 @@
+// A whole simulated run described by plain numbers, so that any run, including
+// a failing test, can be replayed from the command line (`npm run sim -- ...`):
+// the address plan, the medium, node churn, client arrivals/roams, a partition.
+
+import { DEFAULTS, toCoreConfig } from '../config/config';
+import type { CoreConfig, Millis } from '../core/types';
+import { err, ok, type Result } from '../wire/result';
+import { SimRng, createRng } from './rng';
+import type { CoreFactory } from './sim-node';
+import { Simulator } from './simulator';
+import { realTranscoder } from './transcode';
+
+export interface Scenario {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly minutes: number;
+  readonly loss: number;
+  readonly duplicate: number;
+  readonly latencyMin: number;
+  readonly latencyMax: number;
+  readonly waves: number;
+  readonly clientLatency: number;
+  /** 0: size the network for the node count (8 times the blocks needed). */
+  readonly prefixLen: number;
+  readonly blockSizePow: number;
+  readonly spareLeases: number;
+  readonly blockTimeout: number;
+  readonly tentativeTimeout: number;
+  readonly needlessTimeout: number;
+  readonly leaseTime: number;
+  /** 1: learning phase on (the default), 0: `-L`. */
+  readonly learning: number;
+  /** Nodes start at random times within this many seconds. */
+  readonly startSpread: number;
+  /** This share of nodes joins at a random time during the run instead. */
+  readonly lateFraction: number;
+  /** Node stops per node per hour; each stopped node restarts after down-min..down-max s. */
+  readonly churn: number;
+  readonly downMin: number;
+  readonly downMax: number;
+  /** Share of restarts that lose their state (no snapshot). */
+  readonly freshRestart: number;
+  readonly clientsPerNodeHour: number;
+  /** Mean seconds a client stays. */
+  readonly clientStay: number;
+  readonly roamsPerClientHour: number;
+  readonly rebootOnRoam: number;
+  readonly releaseOnLeave: number;
+  /** Seconds into the run when a share of nodes is cut off; negative: no partition. */
+  readonly partitionAt: number;
+  readonly partitionFor: number;
+  readonly partitionFraction: number;
+  /** The last seconds run without loss, churn or client moves; then convergence is checked. */
+  readonly quiet: number;
+  readonly auditEvery: number;
+  /** Milliseconds; 0: automatic (a few latencies, plus a block timeout when packets are lost). */
+  readonly conflictWindow: number;
+}
+
+export const DEFAULT_SCENARIO: Scenario = {
+  seed: 1, nodes: 50, minutes: 60,
+  loss: 0.01, duplicate: 0.005, latencyMin: 2, latencyMax: 40, waves: 4, clientLatency: 2,
+  prefixLen: 0, blockSizePow: 3, spareLeases: 2, blockTimeout: 60, tentativeTimeout: 15, needlessTimeout: 300, leaseTime: 300, learning: 1,
+  startSpread: 30, lateFraction: 0.05,
+  churn: 0.5, downMin: 10, downMax: 180, freshRestart: 0,
+  clientsPerNodeHour: 6, clientStay: 1800, roamsPerClientHour: 2, rebootOnRoam: 0.3, releaseOnLeave: 0.5,
+  partitionAt: -1, partitionFor: 120, partitionFraction: 0.5,
+  quiet: 300, auditEvery: 300, conflictWindow: 0,
+};
+
+/** Gluon's next-node address stand-in: the same on every node, outside the managed range. */
+export const SERVER_ID = 0xac1ffffe;
+
+export function toFlag(key: string): string {
+  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/** The command that replays `s`: only values that differ from the defaults are written. */
+export function formatReplay(s: Scenario): string {
+  const args = [`--seed ${s.seed}`, `--nodes ${s.nodes}`];
+  for (const [key, value] of Object.entries(s)) {
+    if (key === 'seed' || key === 'nodes') continue;
+    if (DEFAULT_SCENARIO[key as keyof Scenario] !== value) args.push(`${toFlag(key)} ${value}`);
+  }
+  return `npm run sim -- ${args.join(' ')}`;
+}
+
+/** The inverse of formatReplay: flags (`--nodes 50 --loss 0.05`) over the defaults. */
+export function parseScenarioArgs(argv: readonly string[]): Result<Scenario, string> {
+  const out: Record<string, number> = { ...DEFAULT_SCENARIO };
+  const byFlag = new Map(Object.keys(DEFAULT_SCENARIO).map((k) => [toFlag(k), k]));
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i] ?? '';
+    const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    const key = byFlag.get(name);
+    if (key === undefined) return err(`unknown option '${name}' (known: ${[...byFlag.keys()].join(' ')})`);
+    const text = inline ?? argv[i + 1];
+    if (inline !== undefined) i--;
+    const n = Number(text);
+    if (text === undefined || text.trim() === '' || !Number.isFinite(n)) return err(`${name} needs a number, got '${text ?? ''}'`);
+    out[key] = n;
+  }
+  if (!Number.isInteger(out['nodes']) || (out['nodes'] ?? 0) < 1) return err('--nodes must be a whole number of at least 1');
+  return ok(out as unknown as Scenario);
+}
+
+export function choosePrefixLen(s: Scenario): number {
+  if (s.prefixLen > 0) return s.prefixLen;
+  const steadyClients = (s.clientsPerNodeHour * s.clientStay) / 3600;
+  const blocksNeeded = s.nodes * (2 + Math.ceil((steadyClients + s.spareLeases) / 2 ** s.blockSizePow));
+  const blockBits = Math.ceil(Math.log2(blocksNeeded * 8));
+  return Math.min(32 - s.blockSizePow - 1, Math.max(8, 32 - s.blockSizePow - blockBits));
+}
+
+export function buildCoreConfig(s: Scenario): Omit<CoreConfig, 'nodeId'> {
+  const prefixLen = choosePrefixLen(s);
+  const { nodeId: _unused, ...cfg } = toCoreConfig(
+    {
+      ...DEFAULTS,
+      network: { prefix: (0x0a000000 & (0xffffffff << (32 - prefixLen))) >>> 0, prefixLen },
+      blockSizePow: s.blockSizePow,
+      blockTimeoutSec: s.blockTimeout,
+      tentativeTimeoutSec: s.tentativeTimeout,
+      needlessTimeoutSec: s.needlessTimeout,
+      spareLeases: s.spareLeases,
+      learning: s.learning !== 0,
+      leaseTimeSec: s.leaseTime,
+    },
+    '0000000000000000',
+  );
+  return cfg;
+}
+
+export function chooseConflictWindow(s: Scenario): Millis {
+  if (s.conflictWindow > 0) return s.conflictWindow;
+  // Without loss a conflict ends when the loser hears the winner's claim; with loss
+  // it may wait for later announcements (every quarter block timeout).
+  return 4 * s.latencyMax + (s.loss > 0 ? s.blockTimeout * 1000 : 0);
+}
+
+export function createSimulator(s: Scenario, createCore: CoreFactory): Simulator {
+  return new Simulator({
+    seed: s.seed,
+    createCore,
+    coreConfig: buildCoreConfig(s),
+    network: { latencyMinMs: s.latencyMin, latencyMaxMs: s.latencyMax, loss: s.loss, duplicate: s.duplicate, multicastWaves: s.waves },
+    serverId: SERVER_ID,
+    clientLatencyMs: s.clientLatency,
+    conflictWindowMs: chooseConflictWindow(s),
+    transcoder: realTranscoder,
+    replay: formatReplay(s),
+    failOnDuplicate: true,
+  });
+}
+
+/** Adds the nodes and schedules starts, churn, clients and the partition of `s` on `sim`. */
+export function scheduleScenario(sim: Simulator, s: Scenario): void {
+  const rng = createRng(s.seed ^ 0x5ce7a210);
+  const endMs = s.minutes * 60000;
+  const calmAt = Math.max(0, endMs - s.quiet * 1000);
+  for (let i = 0; i < s.nodes; i++) {
+    const node = sim.addNode();
+    const late = rng.chance(s.lateFraction) && calmAt > s.startSpread * 1000;
+    const startAt = late ? rng.between(s.startSpread * 1000, calmAt) : rng.between(0, s.startSpread * 1000);
+    sim.at(Math.round(startAt), () => sim.startNode(node));
+  }
+  scheduleChurn(sim, s, rng.fork(), calmAt);
+  scheduleClients(sim, s, rng.fork(), calmAt);
+  if (s.partitionAt >= 0) {
+    const island = sim.nodes.filter(() => rng.chance(s.partitionFraction)).map((n) => n.index);
+    sim.at(s.partitionAt * 1000, () => sim.partition([island]));
+    sim.at(Math.min(calmAt, (s.partitionAt + s.partitionFor) * 1000), () => sim.heal());
+  }
+  sim.at(calmAt, () => {
+    sim.heal();
+    sim.network.update({ loss: 0, duplicate: 0 });
+  });
+}
+
+function scheduleChurn(sim: Simulator, s: Scenario, rng: SimRng, calmAt: Millis): void {
+  if (s.churn <= 0 || s.nodes === 0) return;
+  const meanGapMs = 3600000 / (s.churn * s.nodes);
+  const lastStop = calmAt - s.downMax * 1000;
+  for (let t = rng.exponential(meanGapMs); t < lastStop; t += rng.exponential(meanGapMs)) {
+    const node = rng.nextInt(s.nodes);
+    const downMs = rng.between(s.downMin, s.downMax) * 1000;
+    const restore = !rng.chance(s.freshRestart);
+    const moves = rng.fork();
+    sim.at(Math.round(t), () => {
+      if (!sim.nodeAt(node).isUp) return;
+      sim.stopNode(node);
+      // Its clients re-associate with a neighbour, some with INIT-REBOOT.
+      for (const c of sim.clients) {
+        if (c.node === node) sim.roamClient(c.index, (node + 1 + moves.nextInt(s.nodes - 1)) % s.nodes, moves.chance(s.rebootOnRoam));
+      }
+      sim.at(Math.round(sim.now + downMs), () => sim.startNode(node, restore));
+    });
+  }
+}
+
+function scheduleClients(sim: Simulator, s: Scenario, rng: SimRng, calmAt: Millis): void {
+  if (s.clientsPerNodeHour <= 0 || s.nodes === 0) return;
+  const meanGapMs = 3600000 / (s.clientsPerNodeHour * s.nodes);
+  for (let t = rng.exponential(meanGapMs); t < calmAt; t += rng.exponential(meanGapMs)) {
+    const home = rng.nextInt(s.nodes);
+    const leaveAt = t + rng.exponential(s.clientStay * 1000);
+    const release = rng.chance(s.releaseOnLeave);
+    const roams: { at: number; to: number; reboot: boolean }[] = [];
+    if (s.roamsPerClientHour > 0) {
+      const gap = 3600000 / s.roamsPerClientHour;
+      for (let r = t + rng.exponential(gap); r < Math.min(leaveAt, calmAt); r += rng.exponential(gap)) {
+        roams.push({ at: Math.round(r), to: rng.nextInt(s.nodes), reboot: rng.chance(s.rebootOnRoam) });
+      }
+    }
+    sim.at(Math.round(t), () => {
+      const client = sim.addClient(home);
+      for (const roam of roams) sim.at(roam.at, () => sim.roamClient(client, roam.to, roam.reboot));
+      if (leaveAt < calmAt) sim.at(Math.round(leaveAt), () => (release ? sim.releaseClient(client) : sim.leaveClient(client)));
+    });
+  }
+}

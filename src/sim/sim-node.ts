@@ -1,0 +1,53 @@
+// One simulated mesh node: its address, its current core (undefined while
+// stopped), its single timer slot and its traffic counters. The snapshot it
+// keeps across a stop is aged by the downtime, as io/state-file does on disk.
+
+import type { Core, CoreConfig, Millis, NodeId, PersistedState, Rng } from '../core/types';
+import type { SimRng } from './rng';
+
+export type CoreFactory = (cfg: CoreConfig, rng: Rng, now: Millis, restored?: PersistedState) => Core;
+
+export class SimNode {
+  core: Core | undefined;
+  /** The timer event currently armed, and its generation (stale timer events are skipped). */
+  timerAt: Millis | undefined;
+  timerGen = 0;
+  /** Consecutive timer inputs after which the core still had a deadline at or before now. */
+  spins = 0;
+  startedAt: Millis | undefined;
+  stoppedAt: Millis | undefined;
+  saved: PersistedState | undefined;
+  /** First start to first having the spare leases; undefined until then. */
+  firstReadyDelayMs: Millis | undefined;
+  readyThisRun = false;
+  everStarted = false;
+  mcastPackets = 0;
+  mcastBytes = 0;
+  ucastPackets = 0;
+  ucastBytes = 0;
+
+  constructor(
+    readonly index: number,
+    public nodeId: NodeId,
+    readonly address: string,
+    readonly rng: SimRng,
+  ) {}
+
+  get isUp(): boolean {
+    return this.core !== undefined;
+  }
+}
+
+/** fe80::1 for node 0, fe80::2 for node 1, ... */
+export function nodeAddress(index: number): string {
+  return `fe80::${(index + 1).toString(16)}`;
+}
+
+/** What a daemon restored from its state file after `elapsedMs` of downtime would see. */
+export function ageSnapshot(state: PersistedState, elapsedMs: Millis): PersistedState {
+  return {
+    ...state,
+    blocks: state.blocks.filter((b) => b.remainingMs > elapsedMs).map((b) => ({ ...b, remainingMs: b.remainingMs - elapsedMs })),
+    leases: state.leases.filter((l) => l.remainingMs > elapsedMs).map((l) => ({ ...l, remainingMs: l.remainingMs - elapsedMs })),
+  };
+}

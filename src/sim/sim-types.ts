@@ -1,0 +1,74 @@
+// Shapes shared by the simulator's parts: its options, the events on its
+// agenda, the figures it reports, and the error an invariant failure throws.
+
+import type { CoreConfig, DropReason, Input, Ipv4, Millis } from '../core/types';
+import type { DhcpMessage } from '../wire/dhcp-message';
+import type { NetworkParams } from './network';
+import type { CoreFactory } from './sim-node';
+import type { Transcoder } from './transcode';
+
+export interface SimOptions {
+  readonly seed: number;
+  readonly createCore: CoreFactory;
+  /** Shared by every node; each node gets its own nodeId. */
+  readonly coreConfig: Omit<CoreConfig, 'nodeId'>;
+  readonly network: NetworkParams;
+  /** Gluon's next-node address: every node's client interface carries it (option 54). */
+  readonly serverId: Ipv4;
+  /** One way, client to its node and back. */
+  readonly clientLatencyMs: Millis;
+  /** How long two connected nodes may both own one block before it counts as a failure. */
+  readonly conflictWindowMs: Millis;
+  readonly transcoder: Transcoder;
+  /** Printed with every failure: the command that replays this run. */
+  readonly replay: string;
+  /** Throw on a duplicate address that no owner change explains. */
+  readonly failOnDuplicate: boolean;
+}
+
+export type SimEvent =
+  | { readonly kind: 'timer'; readonly node: number; readonly gen: number }
+  /** One wave of a multicast: receivers (offset + k) mod count for k in [k0, k1). */
+  | {
+      readonly kind: 'mcast';
+      readonly from: number;
+      readonly input: Input;
+      readonly count: number;
+      readonly offset: number;
+      readonly k0: number;
+      readonly k1: number;
+    }
+  | { readonly kind: 'ddhcp'; readonly to: number; readonly from: number; readonly input: Input }
+  | { readonly kind: 'dhcpToNode'; readonly node: number; readonly msg: DhcpMessage }
+  | { readonly kind: 'dhcpToClient'; readonly client: number; readonly node: number; readonly msg: DhcpMessage }
+  | { readonly kind: 'clientTimer'; readonly client: number; readonly gen: number }
+  | { readonly kind: 'action'; readonly run: () => void };
+
+export interface SimCounters {
+  events: number;
+  /** core.handle calls. */
+  inputs: number;
+  mcastPackets: number;
+  mcastBytes: number;
+  ucastPackets: number;
+  ucastBytes: number;
+  unroutable: number;
+  dhcpToServer: number;
+  dhcpToClient: number;
+  strayReplies: number;
+  acks: number;
+  ackInUnownedBlock: number;
+  dropped: Partial<Record<DropReason, number>>;
+}
+
+export class SimInvariantError extends Error {
+  override readonly name = 'SimInvariantError';
+  constructor(
+    readonly seed: number,
+    readonly at: Millis,
+    readonly detail: string,
+    replay: string,
+  ) {
+    super(`invariant broken (seed ${seed}, t=${(at / 1000).toFixed(3)} s): ${detail}\n  replay: ${replay}`);
+  }
+}

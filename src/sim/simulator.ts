@@ -1,0 +1,372 @@
+// Drives N cores on one virtual clock, like quinn's test Pair at mesh scale:
+// pops the next event, hands the core its input with `now`, carries the effects
+// over the simulated network, and checks the invariants after every step.
+
+import type { Core, CoreConfig, CoreEvent, Effect, Input, Ipv4, Millis } from '../core/types';
+import type { DhcpDestination } from '../core/types';
+import type { DdhcpMessage } from '../wire/ddhcp-message';
+import type { DhcpMessage } from '../wire/dhcp-message';
+import { formatMac } from '../wire/dhcp-options';
+import { AddressTracker } from './addresses';
+import { DhcpClient, type ClientStep, type Lease } from './dhcp-client';
+import { EventQueue } from './event-queue';
+import { Network } from './network';
+import { OwnershipTracker } from './ownership';
+import { createRng, type SimRng } from './rng';
+import { ageSnapshot, nodeAddress, SimNode } from './sim-node';
+import { SimInvariantError, type SimCounters, type SimEvent, type SimOptions } from './sim-types';
+
+/** A core that keeps its deadline at or before now after this many timer inputs is spinning. */
+const MAX_SPINS = 10000;
+
+export interface SimClient {
+  readonly index: number;
+  readonly model: DhcpClient;
+  /** The node whose client interface it is attached to. */
+  node: number;
+  gen: number;
+}
+
+export class Simulator {
+  now: Millis = 0;
+  readonly nodes: SimNode[] = [];
+  readonly clients: SimClient[] = [];
+  readonly network: Network;
+  readonly ownership: OwnershipTracker;
+  readonly addresses = new AddressTracker();
+  readonly counters: SimCounters = {
+    events: 0, inputs: 0, mcastPackets: 0, mcastBytes: 0, ucastPackets: 0, ucastBytes: 0, unroutable: 0,
+    dhcpToServer: 0, dhcpToClient: 0, strayReplies: 0, acks: 0, ackInUnownedBlock: 0, dropped: {},
+  };
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly byAddress = new Map<string, number>();
+  private readonly byMac = new Map<string, number>();
+  private readonly rng: SimRng;
+  private readonly clientRng: SimRng;
+
+  constructor(readonly options: SimOptions) {
+    this.rng = createRng(options.seed);
+    this.network = new Network(options.network, this.rng.fork());
+    this.clientRng = this.rng.fork();
+    this.ownership = new OwnershipTracker((a, b) => this.network.canHear(a, b), options.conflictWindowMs);
+  }
+
+  // ---- running -------------------------------------------------------------
+
+  /** Processes every event up to and including `until`, then sets the clock there. */
+  runUntil(until: Millis): void {
+    for (;;) {
+      const at = this.queue.peekAt();
+      if (at === undefined || at > until) break;
+      const next = this.queue.pop() as { at: Millis; event: SimEvent };
+      this.now = next.at;
+      this.counters.events++;
+      this.dispatch(next.event);
+      const broken = this.ownership.check(this.now);
+      if (broken !== undefined) this.fail(broken);
+    }
+    this.now = Math.max(this.now, until);
+  }
+
+  /** Runs `fn` at virtual time `at` (scenario steps: churn, roams, partitions). */
+  at(at: Millis, fn: () => void): void {
+    this.queue.push(Math.max(at, this.now), { kind: 'action', run: fn });
+  }
+
+  fail(detail: string): never {
+    throw new SimInvariantError(this.options.seed, this.now, detail, this.options.replay);
+  }
+
+  // ---- nodes ---------------------------------------------------------------
+
+  addNode(): number {
+    const index = this.nodes.length;
+    const node = new SimNode(index, this.rng.nextHex64(), nodeAddress(index), this.rng.fork());
+    this.nodes.push(node);
+    this.byAddress.set(node.address, index);
+    return index;
+  }
+
+  /** Starts the node's daemon; `restore` feeds it the snapshot it left at its last stop. */
+  startNode(index: number, restore = true): void {
+    const node = this.nodeAt(index);
+    if (node.core !== undefined) return;
+    const saved = restore && node.saved !== undefined && node.stoppedAt !== undefined ? ageSnapshot(node.saved, this.now - node.stoppedAt) : undefined;
+    // A start without state orphans the leases this node granted before.
+    if (saved === undefined && node.everStarted) this.ownership.forgetNode(index);
+    const cfg: CoreConfig = { ...this.options.coreConfig, nodeId: node.nodeId };
+    const core = saved === undefined ? this.options.createCore(cfg, node.rng, this.now) : this.options.createCore(cfg, node.rng, this.now, saved);
+    node.core = core;
+    node.startedAt = this.now;
+    node.readyThisRun = false;
+    node.everStarted = true;
+    for (const b of core.view().blocks()) if (b.state === 'ours') this.ownership.add(b.index, index, this.now);
+    this.handleInput(node, core, { kind: 'link', clientAddress: this.options.serverId });
+    this.checkReady(node, core);
+  }
+
+  /** Stops the daemon: the core is dropped; what it would have written to disk is kept. */
+  stopNode(index: number): void {
+    const node = this.nodeAt(index);
+    const core = node.core;
+    if (core === undefined) return;
+    node.saved = core.snapshot(this.now);
+    node.stoppedAt = this.now;
+    node.core = undefined;
+    node.timerAt = undefined;
+    node.timerGen++;
+    this.ownership.removeNode(index, this.now);
+  }
+
+  partition(sets: readonly (readonly number[])[]): void {
+    this.network.partition(sets);
+    this.ownership.updateReachability(this.now);
+  }
+
+  heal(): void {
+    this.network.heal();
+    this.ownership.updateReachability(this.now);
+  }
+
+  nodeAt(index: number): SimNode {
+    const node = this.nodes[index];
+    if (node === undefined) throw new RangeError(`no node ${index}`);
+    return node;
+  }
+
+  // ---- clients -------------------------------------------------------------
+
+  /** A new client appears on `node` and starts DORA. */
+  addClient(node: number): number {
+    const index = this.clients.length;
+    const mac = Uint8Array.of(0x02, 0x5a, (index >>> 24) & 255, (index >>> 16) & 255, (index >>> 8) & 255, index & 255);
+    const client: SimClient = { index, model: new DhcpClient(mac, this.clientRng.fork()), node, gen: 0 };
+    this.clients.push(client);
+    this.byMac.set(formatMac(mac), index);
+    this.applyClient(client, client.model.start(this.now));
+    return index;
+  }
+
+  /** The client moves to another node; with `reboot` it re-checks its lease (INIT-REBOOT). */
+  roamClient(index: number, node: number, reboot: boolean): void {
+    const client = this.clientAt(index);
+    if (client.model.state === 'off') return;
+    client.node = node;
+    if (reboot) this.applyClient(client, client.model.start(this.now));
+  }
+
+  rebootClient(index: number): void {
+    const client = this.clientAt(index);
+    if (client.model.state !== 'off') this.applyClient(client, client.model.start(this.now));
+  }
+
+  releaseClient(index: number): void {
+    const client = this.clientAt(index);
+    if (client.model.state !== 'off') this.applyClient(client, client.model.release());
+  }
+
+  leaveClient(index: number): void {
+    const client = this.clientAt(index);
+    this.applyClient(client, client.model.leave());
+  }
+
+  clientAt(index: number): SimClient {
+    const client = this.clients[index];
+    if (client === undefined) throw new RangeError(`no client ${index}`);
+    return client;
+  }
+
+  blockOf(ip: Ipv4): number | undefined {
+    const { prefix, prefixLen, blockSizePow } = this.options.coreConfig;
+    const offset = (ip - prefix) >>> 0;
+    return offset < 2 ** (32 - prefixLen) ? offset >>> blockSizePow : undefined;
+  }
+
+  // ---- the step ------------------------------------------------------------
+
+  private dispatch(ev: SimEvent): void {
+    switch (ev.kind) {
+      case 'timer': {
+        const node = this.nodes[ev.node];
+        if (node?.core === undefined || node.timerGen !== ev.gen) return;
+        node.timerAt = undefined;
+        this.handleInput(node, node.core, { kind: 'timer' });
+        const next = node.core?.nextDeadline();
+        node.spins = next !== undefined && next <= this.now ? node.spins + 1 : 0;
+        if (node.spins > MAX_SPINS) this.fail(`node ${ev.node}: nextDeadline() stays at or before now after ${MAX_SPINS} timer inputs`);
+        return;
+      }
+      case 'mcast':
+        return this.deliverWave(ev);
+      case 'ddhcp': {
+        const node = this.nodes[ev.to];
+        if (node?.core !== undefined && this.network.canHear(ev.from, ev.to)) this.handleInput(node, node.core, ev.input);
+        return;
+      }
+      case 'dhcpToNode': {
+        const node = this.nodes[ev.node];
+        if (node?.core !== undefined) this.handleInput(node, node.core, { kind: 'dhcp', msg: ev.msg });
+        return;
+      }
+      case 'dhcpToClient': {
+        const client = this.clients[ev.client];
+        // A client that roamed away meanwhile no longer hears that node's segment.
+        if (client !== undefined && client.node === ev.node) this.applyClient(client, client.model.onReply(ev.msg, this.now));
+        return;
+      }
+      case 'clientTimer': {
+        const client = this.clients[ev.client];
+        if (client !== undefined && client.gen === ev.gen) this.applyClient(client, client.model.onTimer(this.now));
+        return;
+      }
+      case 'action':
+        return ev.run();
+    }
+  }
+
+  private deliverWave(ev: Extract<SimEvent, { kind: 'mcast' }>): void {
+    const net = this.network;
+    for (let k = ev.k0; k < ev.k1; k++) {
+      const to = (ev.offset + k) % ev.count;
+      if (to === ev.from) continue;
+      const node = this.nodes[to] as SimNode;
+      if (node.core === undefined || !net.canHear(ev.from, to) || net.isLost()) continue;
+      if (net.isDuplicated()) this.queue.push(this.now + net.drawLatency(), { kind: 'ddhcp', to, from: ev.from, input: ev.input });
+      this.handleInput(node, node.core, ev.input);
+    }
+  }
+
+  private handleInput(node: SimNode, core: Core, input: Input): void {
+    this.counters.inputs++;
+    const effects = core.handle(input, this.now);
+    if (effects.length > 0) this.perform(node, core, effects);
+    const next = core.nextDeadline();
+    if (next !== node.timerAt) {
+      node.timerAt = next;
+      node.timerGen++;
+      if (next !== undefined) this.queue.push(Math.max(next, this.now), { kind: 'timer', node: node.index, gen: node.timerGen });
+    }
+  }
+
+  private perform(node: SimNode, core: Core, effects: readonly Effect[]): void {
+    let owned = false;
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'multicast':
+          this.sendMulticast(node, e.msg);
+          break;
+        case 'unicast':
+          this.sendUnicast(node, e.to, e.msg);
+          break;
+        case 'dhcpReply':
+          this.sendToClient(node, e.to, e.msg);
+          break;
+        case 'event':
+          owned = this.onCoreEvent(node, e.event) || owned;
+          break;
+      }
+    }
+    if (owned) this.checkReady(node, core);
+  }
+
+  private sendMulticast(node: SimNode, msg: DdhcpMessage): void {
+    const wire = this.options.transcoder.ddhcp(msg);
+    node.mcastPackets++;
+    node.mcastBytes += wire.bytes;
+    this.counters.mcastPackets++;
+    this.counters.mcastBytes += wire.bytes;
+    const input: Input = { kind: 'ddhcp', from: node.address, msg: wire.msg };
+    const count = this.nodes.length;
+    const waves = Math.max(1, Math.min(this.network.settings.multicastWaves, count - 1));
+    const offset = this.network.drawInt(count);
+    for (let w = 0; w < waves; w++) {
+      const k0 = Math.floor((w * count) / waves);
+      const k1 = Math.floor(((w + 1) * count) / waves);
+      this.queue.push(this.now + this.network.drawLatency(), { kind: 'mcast', from: node.index, input, count, offset, k0, k1 });
+    }
+  }
+
+  private sendUnicast(node: SimNode, to: string, msg: DdhcpMessage): void {
+    const wire = this.options.transcoder.ddhcp(msg);
+    node.ucastPackets++;
+    node.ucastBytes += wire.bytes;
+    this.counters.ucastPackets++;
+    this.counters.ucastBytes += wire.bytes;
+    const target = this.byAddress.get(to);
+    if (target === undefined) {
+      this.counters.unroutable++;
+      return;
+    }
+    const net = this.network;
+    if (net.isLost()) return;
+    const input: Input = { kind: 'ddhcp', from: node.address, msg: wire.msg };
+    this.queue.push(this.now + net.drawLatency(), { kind: 'ddhcp', to: target, from: node.index, input });
+    if (net.isDuplicated()) this.queue.push(this.now + net.drawLatency(), { kind: 'ddhcp', to: target, from: node.index, input });
+  }
+
+  private sendToClient(node: SimNode, to: DhcpDestination, msg: DhcpMessage): void {
+    const wire = this.options.transcoder.dhcp(msg);
+    const client = this.byMac.get(formatMac(wire.msg.chaddr));
+    // No relay agents in the simulated mesh: a reply to giaddr reaches nobody.
+    if (client === undefined || to.kind === 'relay') {
+      this.counters.strayReplies++;
+      return;
+    }
+    this.counters.dhcpToClient++;
+    this.queue.push(this.now + this.options.clientLatencyMs, { kind: 'dhcpToClient', client, node: node.index, msg: wire.msg });
+  }
+
+  /** Returns true when the node gained a block (its spare leases may now be there). */
+  private onCoreEvent(node: SimNode, ev: CoreEvent): boolean {
+    switch (ev.kind) {
+      case 'blockOwned':
+        this.ownership.add(ev.index, node.index, this.now);
+        return true;
+      case 'blockLost':
+      case 'blockGivenBack':
+        this.ownership.remove(ev.index, node.index, this.now);
+        return false;
+      case 'dropped':
+        this.counters.dropped[ev.reason] = (this.counters.dropped[ev.reason] ?? 0) + 1;
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  private checkReady(node: SimNode, core: Core): void {
+    if (node.readyThisRun) return;
+    if (core.view().counts().leasesFree < this.options.coreConfig.spareLeases) return;
+    node.readyThisRun = true;
+    if (node.firstReadyDelayMs === undefined && node.startedAt !== undefined) node.firstReadyDelayMs = this.now - node.startedAt;
+  }
+
+  private applyClient(client: SimClient, step: ClientStep): void {
+    if (step.dropped !== undefined) this.addresses.unbind(step.dropped, client.index);
+    if (step.bound !== undefined) this.onBound(client, step.bound);
+    if (step.wakeAt !== undefined) {
+      client.gen++;
+      this.queue.push(Math.max(step.wakeAt, this.now), { kind: 'clientTimer', client: client.index, gen: client.gen });
+    }
+    if (step.send !== undefined) {
+      const wire = this.options.transcoder.dhcp(step.send);
+      this.counters.dhcpToServer++;
+      this.queue.push(this.now + this.options.clientLatencyMs, { kind: 'dhcpToNode', node: client.node, msg: wire.msg });
+    }
+  }
+
+  private onBound(client: SimClient, lease: Lease): void {
+    this.counters.acks++;
+    const block = this.blockOf(lease.ip);
+    if (block === undefined) this.fail(`client ${client.index} was ACKed ${formatIp(lease.ip)}, outside the network`);
+    if (this.ownership.ownersOf(block).length === 0) this.counters.ackInUnownedBlock++;
+    const dup = this.addresses.bind(lease.ip, client.index, lease.expiresAt, this.ownership.epochOf(block), this.now);
+    if (dup !== undefined && dup.cause === 'bug' && this.options.failOnDuplicate) {
+      this.fail(`${formatIp(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
+    }
+  }
+}
+
+export function formatIp(ip: Ipv4): string {
+  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+}
