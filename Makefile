@@ -10,11 +10,9 @@ TESTS_NETNS := $(shell find test/netns -name '*.test.ts' 2>/dev/null | sort)
 
 all: build
 
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
-	@touch $@
-
-deps: node_modules/.package-lock.json
+# Debian packages and npm ci, only what is missing (scripts/setup.sh).
+deps:
+	@bash scripts/setup.sh
 
 build: deps dist/ddhcpd_native.node
 	$(NODE) scripts/build.mjs
@@ -43,6 +41,7 @@ sim: deps
 	$(NODE) --import tsx src/sim/main.ts $(SIM_ARGS)
 
 bench: build
+	bash scripts/setup.sh --bench
 	bash bench/run.sh
 
 dist: build

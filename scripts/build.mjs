@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 
 const require = createRequire(import.meta.url);
 const arch = process.arch;
@@ -26,7 +27,15 @@ const nativeBeside = {
   },
 };
 
+let revision = 'unknown';
+try {
+  revision = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+} catch {
+  // building from a release tarball: no git
+}
+
 const common = {
+  define: { __DDHCPD_REVISION__: JSON.stringify(revision) },
   bundle: true,
   platform: 'node',
   target: 'node20',

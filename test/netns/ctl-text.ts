@@ -1,0 +1,43 @@
+// Reads the daemon's state through the real control socket with our
+// ddhcpdctl, parsing the C-compatible text (the same text scripts parse).
+
+import type { DaemonHandle, Lab } from './lab';
+
+export interface BlockRow {
+  readonly index: number;
+  readonly state: number;
+  readonly owner: string;
+  readonly leases: string;
+}
+
+export function blockRows(lab: Lab, h: DaemonHandle): BlockRow[] {
+  const text = lab.ctl(h, ['-b']);
+  const rows: BlockRow[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\d+)\t(\d)\t([0-9A-F]{16})\t(\d+)\t(\S+)\t/.exec(line);
+    if (m !== null) rows.push({ index: Number(m[1]), state: Number(m[2]), owner: m[3] ?? '', leases: m[5] ?? '' });
+  }
+  return rows;
+}
+
+export function nodeIdOf(lab: Lab, h: DaemonHandle): string {
+  const m = /^node id\t([0-9A-F]{16})$/m.exec(lab.ctl(h, ['-b']));
+  if (m?.[1] === undefined) throw new Error('no node id line in ddhcpdctl -b');
+  return m[1];
+}
+
+export function statistic(lab: Lab, h: DaemonHandle, name: string): number {
+  const m = new RegExp(`^${name.replace(/\./g, '\\.')} (-?\\d+)$`, 'm').exec(lab.ctl(h, ['-s']));
+  return m?.[1] === undefined ? 0 : Number(m[1]);
+}
+
+export function ownBlocks(lab: Lab, h: DaemonHandle): Set<number> {
+  return new Set(blockRows(lab, h).filter((r) => r.state === 4).map((r) => r.index));
+}
+
+const PREFIX = (10 << 24) | (0 << 16) | (128 << 8);
+
+export function blockOf(ip: string, blockSizePow = 2): number {
+  const n = ip.split('.').reduce((a, p) => ((a << 8) | Number(p)) >>> 0, 0);
+  return (n - PREFIX) >>> blockSizePow;
+}
