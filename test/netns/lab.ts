@@ -7,7 +7,7 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -145,6 +145,10 @@ export class Lab {
     await sleep(300);
     for (const d of this.daemons) if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGKILL');
     for (const ns of [...this.namespaces].reverse()) sh('ip', ['netns', 'del', ns], { allowFail: true });
+    // Daemon logs outlive the lab so a failed run can be read afterwards.
+    const keep = path.join(tmpdir(), 'ddhcpd-lab-logs');
+    mkdirSync(keep, { recursive: true });
+    this.daemons.forEach((d, i) => writeFileSync(path.join(keep, `${this.tag}-node${d.node}-${i}.log`), d.log));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
