@@ -5,7 +5,7 @@
 import { checkConfig, DEFAULTS, type DaemonConfig } from '../config/config';
 import { Daemon } from '../daemon';
 import { startControlServer } from '../io/control-server';
-import { createLogger, type Logger } from '../io/log';
+import { createLogger } from '../io/log';
 import { mapUciConfig, readUciConfig } from '../ubus/uci-config';
 import { startUbusService, type UbusService } from '../ubus/ubus-service';
 import { parseArgs, type Settings } from './args';
@@ -17,16 +17,20 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/** UCI values under explicit flags, over the defaults; or one line saying what is wrong. */
-async function resolveConfig(cli: Settings, log: Logger | undefined): Promise<DaemonConfig | string> {
+/**
+ * UCI values under explicit flags, over the defaults; or one line saying what is
+ * wrong. Notes (layout used, ignored options) go to `notes` for the logger.
+ */
+async function resolveConfig(cli: Settings, notes: string[]): Promise<DaemonConfig | string> {
   let fromUci: Settings = {};
   if (cli.uci === true) {
     const values = await readUciConfig(cli.ubusSocket, UCI_TIMEOUT_MS);
     if (!values.ok) return `cannot read UCI config through ubus: ${values.error}`;
     const mapped = mapUciConfig(values.value);
     if (!mapped.ok) return mapped.error.join('; ');
+    if (!mapped.value.enabled) return 'disabled in UCI (ddhcpd.main.enabled=0); set it to 1 to run';
     fromUci = mapped.value.settings;
-    log?.info(`configuration read from UCI (${mapped.value.layout} layout)`);
+    notes.push(`configuration read from UCI (${mapped.value.layout} layout)`, ...mapped.value.warnings);
   }
   const cfg: DaemonConfig = { ...DEFAULTS, ...fromUci, ...cli };
   const problems = checkConfig(cfg);
@@ -41,16 +45,23 @@ async function main(): Promise<void> {
     process.exit(parsed.value.code);
   }
   const cli = parsed.value.settings;
-  const first = await resolveConfig(cli, undefined);
+  const notes: string[] = [];
+  const first = await resolveConfig(cli, notes);
   if (typeof first === 'string') fail(first);
   const log = createLogger(first.logLevel);
-  if (first.uci) log.info('configuration read from UCI');
+  for (const n of notes) log.info(n);
+  const reread = async (): Promise<DaemonConfig | string> => {
+    const later: string[] = [];
+    const cfg = await resolveConfig(cli, later);
+    for (const n of later) log.info(n);
+    return cfg;
+  };
 
   let ubus: UbusService | undefined;
   const daemon = new Daemon(first, log, {
-    rereadConfig: first.uci ? () => resolveConfig(cli, log) : undefined,
     ubusEvent: (id, data) => ubus?.sendEvent(id, data),
-  } as ConstructorParameters<typeof Daemon>[2]);
+    ...(first.uci ? { rereadConfig: reread } : {}),
+  });
 
   let control: { close(): Promise<void> } | undefined;
   try {
