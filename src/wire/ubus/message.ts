@@ -22,7 +22,10 @@ export const UbusStatus = {
   permissionDenied: 6, timeout: 7, notSupported: 8, unknownError: 9, connectionFailed: 10,
   noMemory: 11, parseError: 12, systemError: 13,
 } as const;
-const STATUS_NAMES = Object.keys(UbusStatus);
+/** The C names without UBUS_STATUS_, as log lines should show them. */
+const STATUS_NAMES = ['OK', 'INVALID_COMMAND', 'INVALID_ARGUMENT', 'METHOD_NOT_FOUND', 'NOT_FOUND', 'NO_DATA',
+  'PERMISSION_DENIED', 'TIMEOUT', 'NOT_SUPPORTED', 'UNKNOWN_ERROR', 'CONNECTION_FAILED', 'NO_MEMORY', 'PARSE_ERROR',
+  'SYSTEM_ERROR'];
 
 /** ubusd drops a client that announces a blob longer than this (UBUS_MAX_MSGLEN). */
 export const UBUS_MAX_MSGLEN = 1048576;

@@ -33,13 +33,14 @@ export interface ReplayServer {
 export interface ReplayOptions {
   /** Close the connection after the script (as a restarting ubusd would). Default: keep it open. */
   readonly closeAtEnd?: boolean;
-  readonly socketName?: string;
+  /** Where to listen; default a fresh temp dir. */
+  readonly path?: string;
 }
 
 /** Serves `scripts[i]` to the i-th connection; connections beyond the scripts are closed at once. */
 export async function startReplay(scripts: readonly (readonly RecordedMessage[])[], opts: ReplayOptions = {}): Promise<ReplayServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'ubus-replay-'));
-  const path = join(dir, opts.socketName ?? 'ubus.sock');
+  const dir = opts.path === undefined ? mkdtempSync(join(tmpdir(), 'ubus-replay-')) : undefined;
+  const path = opts.path ?? join(dir!, 'ubus.sock');
   const outcomes: Promise<ReplayOutcome>[] = [];
   const waiters: (() => void)[] = [];
   const sockets = new Set<Socket>();
@@ -65,7 +66,7 @@ export async function startReplay(scripts: readonly (readonly RecordedMessage[])
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
         server.close(() => {
-          rmSync(dir, { recursive: true, force: true });
+          if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
           resolve();
         });
       }),

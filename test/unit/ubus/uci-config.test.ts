@@ -80,7 +80,7 @@ test('readUciConfig: no answer to the LOOKUP times out within the given time', a
     const r = await readUciConfig(replay.path, 300);
     const took = performance.now() - started;
     assert.ok(!r.ok);
-    assert.match(r.error, /failed with timeout: no reply in time/);
+    assert.match(r.error, /failed with TIMEOUT: no reply in time/);
     assert.ok(took >= 250 && took < 1500, `took ${took} ms`);
   } finally {
     await replay.close();
