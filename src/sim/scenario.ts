@@ -53,7 +53,7 @@ export interface Scenario {
   /** The last seconds run without loss, churn or client moves; then convergence is checked. */
   readonly quiet: number;
   readonly auditEvery: number;
-  /** Milliseconds; 0: automatic (a few latencies, plus a block timeout when packets are lost). */
+  /** Milliseconds; 0: automatic (a refresh interval and a few latencies, plus a block timeout when packets are lost). */
   readonly conflictWindow: number;
 }
 
@@ -133,9 +133,10 @@ export function buildCoreConfig(s: Scenario): Omit<CoreConfig, 'nodeId'> {
 
 export function chooseConflictWindow(s: Scenario): Millis {
   if (s.conflictWindow > 0) return s.conflictWindow;
-  // Without loss a conflict ends when the loser hears the winner's claim; with loss
-  // it may wait for later announcements (every quarter block timeout).
-  return 4 * s.latencyMax + (s.loss > 0 ? s.blockTimeout * 1000 : 0);
+  // A conflict ends when the loser hears the winner's claim: a few latencies, or up to
+  // the next refresh (a quarter block timeout) when a healed partition revealed it.
+  // With loss, later announcements may be needed too.
+  return 4 * s.latencyMax + s.blockTimeout * 250 + (s.loss > 0 ? s.blockTimeout * 1000 : 0);
 }
 
 export function createSimulator(s: Scenario, createCore: CoreFactory): Simulator {

@@ -27,6 +27,7 @@ class FakeCore implements Core {
   private claimAt: Millis | undefined;
   private refreshAt: Millis | undefined;
   private serverId = 0;
+  private lastNow: Millis;
   private readonly blockSize: number;
   private readonly numBlocks: number;
 
@@ -37,6 +38,7 @@ class FakeCore implements Core {
     private readonly flaw: Flaw,
     restored?: PersistedState,
   ) {
+    this.lastNow = now;
     this.blockSize = 2 ** cfg.blockSizePow;
     this.numBlocks = 2 ** (32 - cfg.prefixLen - cfg.blockSizePow);
     this.learnUntil = cfg.learning ? now + cfg.blockTimeoutSec * 1000 : undefined;
@@ -47,6 +49,7 @@ class FakeCore implements Core {
 
   handle(input: Input, now: Millis): readonly Effect[] {
     const out: Effect[] = [];
+    this.lastNow = now;
     if (input.kind === 'ddhcp') this.onDdhcp(input.msg, now, out);
     else if (input.kind === 'dhcp') this.onDhcp(input.msg, out);
     else if (input.kind === 'link') this.serverId = input.clientAddress ?? 0;
@@ -64,7 +67,7 @@ class FakeCore implements Core {
   view(): CoreView {
     const blocks: BlockView[] = [];
     for (const i of this.ours) blocks.push(this.blockView(i, 'ours', this.cfg.nodeId));
-    for (const [i, h] of this.heard) if (!this.ours.has(i)) blocks.push(this.blockView(i, 'claimed', h.owner));
+    for (const [i, h] of this.heard) if (!this.ours.has(i) && h.until > this.lastNow) blocks.push(this.blockView(i, 'claimed', h.owner));
     blocks.sort((x, y) => x.index - y.index);
     const free = this.ours.size * this.blockSize - this.leases.size;
     return {
@@ -102,7 +105,10 @@ class FakeCore implements Core {
     if (msg.command === DdhcpCommand.UpdateClaim) {
       for (const c of msg.claims) {
         if (this.ours.has(c.blockIndex)) {
-          if (!beats) continue;
+          if (!beats) {
+            out.push(this.claimMsg([c.blockIndex]));
+            continue;
+          }
           this.ours.delete(c.blockIndex);
           out.push({ kind: 'event', event: { kind: 'blockLost', index: c.blockIndex, to: msg.nodeId } });
         }
@@ -131,9 +137,13 @@ class FakeCore implements Core {
   private claimRound(now: Millis, out: Effect[]): void {
     const free = this.ours.size * this.blockSize - this.leases.size;
     if (this.claiming.size === 0 && free < this.cfg.spareLeases) {
-      let i = this.rng.nextU32() % this.numBlocks;
-      while (this.isTaken(i, now)) i = (i + 1) % this.numBlocks;
-      this.claiming.set(i, 0);
+      const start = this.rng.nextU32() % this.numBlocks;
+      for (let k = 0; k < this.numBlocks; k++) {
+        const i = (start + k) % this.numBlocks;
+        if (this.isTaken(i, now)) continue;
+        this.claiming.set(i, 0);
+        break;
+      }
     }
     for (const [i, n] of this.claiming) {
       if (n < 3) continue;
