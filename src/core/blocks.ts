@@ -37,7 +37,9 @@ export function markForeign(
   }
   st.claiming.delete(index);
   if (st.ours.delete(index)) st.oursSortedCache = undefined;
-  st.timers.set(blockTimerKey(index), timeoutAt);
+  // A refresh only moves the timeout later: the earlier deadline stays and re-arms itself
+  // when it finds the block still alive (expireBlock), one heap push per timeout, not per refresh.
+  st.timers.setIfEarlier(blockTimerKey(index), timeoutAt);
   return b;
 }
 
@@ -88,8 +90,9 @@ export function deleteBlock(st: NodeState, index: number): void {
 /** Expires a tentative or claimed block whose timeout has come; our own blocks never expire here. */
 export function expireBlock(st: NodeState, index: number, now: Millis): void {
   const b = st.blocks.get(index);
-  if (b === undefined || (b.state !== 'tentative' && b.state !== 'claimed')) return;
-  if (b.timeoutAt !== undefined && b.timeoutAt <= now) deleteBlock(st, index);
+  if (b === undefined || (b.state !== 'tentative' && b.state !== 'claimed') || b.timeoutAt === undefined) return;
+  if (b.timeoutAt <= now) deleteBlock(st, index);
+  else st.timers.set(blockTimerKey(index), b.timeoutAt);
 }
 
 /**
