@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { createCore } from '../../../src/core/node';
 import { byteswapU32 } from '../../../src/core/ipv4';
 import type { Core, Input } from '../../../src/core/types';
+import type { DhcpSpec } from './fixtures';
 import { BIG_ID, dhcp, inquire, ip, leaseMsg, mac, makeCfg, SERVER_ID, seededRng, SMALL_ID, u32, updateClaim } from './fixtures';
 
 const SEED = Number(process.env.FC_SEED ?? 20240611);
@@ -29,7 +30,7 @@ const input: fc.Arbitrary<Input> = fc.oneof(
     serverId: fc.option(fc.constantFrom(SERVER_ID, ip('10.0.0.99')), { nil: undefined }),
     giaddr: fc.option(fc.constant(ip('10.0.0.2')), { nil: undefined }),
   }).map((spec): Input => {
-    const clean = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as typeof spec;
+    const clean = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as DhcpSpec;
     return { kind: 'dhcp', msg: dhcp(clean) };
   }),
   fc.tuple(id, fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 4 }), fc.integer({ min: 0, max: 120 }), fc.boolean()).map(
