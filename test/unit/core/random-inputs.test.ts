@@ -30,7 +30,7 @@ const input: fc.Arbitrary<Input> = fc.oneof(
     serverId: fc.option(fc.constantFrom(SERVER_ID, ip('10.0.0.99')), { nil: undefined }),
     giaddr: fc.option(fc.constant(ip('10.0.0.2')), { nil: undefined }),
   }).map((spec): Input => {
-    const clean = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as DhcpSpec;
+    const clean = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as unknown as DhcpSpec;
     return { kind: 'dhcp', msg: dhcp(clean) };
   }),
   fc.tuple(id, fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 4 }), fc.integer({ min: 0, max: 120 }), fc.boolean()).map(
