@@ -161,3 +161,26 @@ test('needless: an unused block is given back after needlessTimeoutSec unless it
 function discover(client: number) {
   return dhcp({ type: 1, client, xid: client });
 }
+
+test('two of our nodes with the same random draws never end up owning the same block', () => {
+  // Same seed = the C daemon's srand(time(NULL)) in the same second: both pick the same block.
+  const a = createCore(makeCfg({ nodeId: '1111111111111111' }), seededRng(42), 0);
+  const b = createCore(makeCfg({ nodeId: '2222222222222222' }), seededRng(42), 0);
+  const nodes = [{ core: a, addr: 'fe80::a' }, { core: b, addr: 'fe80::b' }];
+  let queue: { to: number; from: string; msg: ReturnType<typeof multicasts>[number] }[] = [];
+  for (let t = 0; t <= 120_000; t += 500) {
+    const inbox = queue;
+    queue = [];
+    nodes.forEach((n, i) => {
+      const outs = [n.core.handle({ kind: 'timer' }, t)];
+      for (const m of inbox.filter((q) => q.to === i)) outs.push(n.core.handle({ kind: 'ddhcp', from: m.from, msg: m.msg }, t));
+      for (const out of outs) for (const msg of multicasts(out)) queue.push({ to: 1 - i, from: n.addr, msg });
+    });
+    const ownedA = a.view().blocks().filter((x) => x.state === 'ours').map((x) => x.index);
+    const ownedB = new Set(b.view().blocks().filter((x) => x.state === 'ours').map((x) => x.index));
+    assert.deepEqual(ownedA.filter((x) => ownedB.has(x)), [], `at ${t}`);
+  }
+  assert.equal(a.view().counts().blocksOurs, 1);
+  assert.equal(b.view().counts().blocksOurs, 1);
+  assert.equal(a.view().blocks().find((x) => x.state === 'claimed')?.owner, '2222222222222222');
+});
