@@ -7,6 +7,8 @@ import type { Ipv4, Millis } from '../core/types';
 export type DuplicateCause =
   /** The block passed to another node, or its owner lost its state, after the first ACK. */
   | 'ownerChanged'
+  /** Two nodes owned the block at one of the ACKs (split brain during a partition, or a conflict). */
+  | 'contested'
   /** Nothing excuses it: a core handed out a held address. */
   | 'bug';
 
@@ -22,22 +24,26 @@ interface Holding {
   readonly client: number;
   readonly expiresAt: Millis;
   readonly epoch: number;
+  readonly contested: boolean;
 }
 
 export class AddressTracker {
   private readonly held = new Map<Ipv4, Holding>();
   readonly duplicates: Duplicate[] = [];
 
-  /** Records the ACK; returns the duplicate it creates, if any. `epoch` is the block's at ACK time. */
-  bind(ip: Ipv4, client: number, expiresAt: Millis, epoch: number, now: Millis): Duplicate | undefined {
+  /**
+   * Records the ACK; returns the duplicate it creates, if any. `epoch` is the block's at
+   * ACK time; `contested` says whether more than one node owned it then.
+   */
+  bind(ip: Ipv4, client: number, expiresAt: Millis, epoch: number, contested: boolean, now: Millis): Duplicate | undefined {
     const prev = this.held.get(ip);
     let dup: Duplicate | undefined;
     if (prev !== undefined && prev.client !== client && prev.expiresAt > now) {
-      const cause: DuplicateCause = prev.epoch === epoch ? 'bug' : 'ownerChanged';
+      const cause: DuplicateCause = contested || prev.contested ? 'contested' : prev.epoch === epoch ? 'bug' : 'ownerChanged';
       dup = { ip, at: now, firstClient: prev.client, secondClient: client, cause };
       this.duplicates.push(dup);
     }
-    this.held.set(ip, { client, expiresAt, epoch });
+    this.held.set(ip, { client, expiresAt, epoch, contested });
     return dup;
   }
 

@@ -17,7 +17,7 @@ function printFigures(f: SimFigures, cpuSec: number, replay: string): void {
     ['virtual minutes', fmt(f.virtualMinutes)],
     ['time to spare leases (max / median)', `${fmt(f.readyMaxSec)} s / ${fmt(f.readyMedianSec)} s (${f.neverReady} nodes never)`],
     ['double-owned moments', `${f.doubleOwnedMoments} (longest ${f.maxConflictMs.toFixed(0)} ms; ${f.partitionConflicts} across partitions)`],
-    ['duplicate addresses', `${f.duplicateAddresses} (+${f.duplicatesAfterOwnerChange} after an owner lost its block/state)`],
+    ['duplicate addresses', `${f.duplicateAddresses} (+${f.duplicatesAfterOwnerChange} after an owner lost its block or state, +${f.duplicatesWhileContested} while two nodes owned the block)`],
     ['multicast per node per minute', `${fmt(f.mcastPacketsPerNodeMin, 2)} packets, ${fmt(f.mcastBytesPerNodeMin, 0)} bytes`],
     ['unicast per node per minute', `${fmt(f.unicastPacketsPerNodeMin, 2)} packets`],
     ['clients / ACKs', `${f.clients} / ${f.acks}`],

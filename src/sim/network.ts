@@ -73,7 +73,8 @@ export class Network {
 
   drawLatency(): Millis {
     const { latencyMinMs, latencyMaxMs } = this.params;
-    return latencyMinMs + this.rng.nextFloat() * (latencyMaxMs - latencyMinMs);
+    // Whole milliseconds, like the daemon's clock.
+    return Math.round(latencyMinMs + this.rng.nextFloat() * (latencyMaxMs - latencyMinMs));
   }
 
   isLost(): boolean {

@@ -24,6 +24,8 @@ export interface SimFigures {
   readonly duplicateAddresses: number;
   /** The same, after the block changed hands or its owner lost its state (the protocol cannot prevent these). */
   readonly duplicatesAfterOwnerChange: number;
+  /** The same, while two nodes owned the block (split brain across a partition). */
+  readonly duplicatesWhileContested: number;
   readonly mcastPacketsPerNodeMin: number;
   readonly mcastBytesPerNodeMin: number;
   readonly unicastPacketsPerNodeMin: number;
@@ -81,6 +83,7 @@ export function summarize(sim: Simulator, convergence: Disagreements, audit: Dis
     maxConflictMs: own.maxConflictMs,
     duplicateAddresses: dups.filter((d) => d.cause === 'bug').length,
     duplicatesAfterOwnerChange: dups.filter((d) => d.cause === 'ownerChanged').length,
+    duplicatesWhileContested: dups.filter((d) => d.cause === 'contested').length,
     mcastPacketsPerNodeMin: c.mcastPackets / nodeMinutes,
     mcastBytesPerNodeMin: c.mcastBytes / nodeMinutes,
     unicastPacketsPerNodeMin: c.ucastPackets / nodeMinutes,

@@ -359,8 +359,9 @@ export class Simulator {
     this.counters.acks++;
     const block = this.blockOf(lease.ip);
     if (block === undefined) this.fail(`client ${client.index} was ACKed ${formatIp(lease.ip)}, outside the network`);
-    if (this.ownership.ownersOf(block).length === 0) this.counters.ackInUnownedBlock++;
-    const dup = this.addresses.bind(lease.ip, client.index, lease.expiresAt, this.ownership.epochOf(block), this.now);
+    const owners = this.ownership.ownersOf(block).length;
+    if (owners === 0) this.counters.ackInUnownedBlock++;
+    const dup = this.addresses.bind(lease.ip, client.index, lease.expiresAt, this.ownership.epochOf(block), owners > 1, this.now);
     if (dup !== undefined && dup.cause === 'bug' && this.options.failOnDuplicate) {
       this.fail(`${formatIp(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
     }

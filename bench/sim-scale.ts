@@ -1,0 +1,42 @@
+// Scale figures for bench/RESULTS.md: the default simulated workload (1% loss,
+// churn, arriving and roaming clients) at 10, 100 and 1000 nodes for a virtual
+// hour, one row each. `npx tsx bench/sim-scale.ts [--sizes 10,100] [--minutes 60] [--seed 1]`
+
+import { parseArgs } from 'node:util';
+import { createCore } from '../src/core/node';
+import { runScenario } from '../src/sim/run';
+import { DEFAULT_SCENARIO } from '../src/sim/scenario';
+
+const { values } = parseArgs({
+  options: { sizes: { type: 'string', default: '10,100,1000' }, minutes: { type: 'string', default: '60' }, seed: { type: 'string', default: '1' } },
+});
+const sizes = (values.sizes ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const minutes = Number(values.minutes);
+const seed = Number(values.seed);
+
+const header = ['nodes', 'CPU s', 'events', 'core inputs', 'inputs/node/min', 'µs/input', 'mcast pkts/node/min', 'bytes/node/min', 'ready max s', 'double-owned', 'dup addr', 'converged', 'RSS MB'];
+console.log(`seed ${seed}, ${minutes} virtual minutes, default scenario otherwise (node ${process.version})`);
+console.log(`| ${header.join(' | ')} |`);
+console.log(`|${header.map(() => '---').join('|')}|`);
+for (const nodes of sizes) {
+  const before = process.cpuUsage();
+  const { figures: f } = runScenario({ ...DEFAULT_SCENARIO, seed, nodes, minutes }, createCore);
+  const used = process.cpuUsage(before);
+  const cpu = (used.user + used.system) / 1e6;
+  const row = [
+    nodes,
+    cpu.toFixed(1),
+    f.events,
+    f.coreInputs,
+    (f.coreInputs / nodes / f.virtualMinutes).toFixed(0),
+    ((cpu * 1e6) / f.coreInputs).toFixed(2),
+    f.mcastPacketsPerNodeMin.toFixed(2),
+    f.mcastBytesPerNodeMin.toFixed(0),
+    f.readyMaxSec ?? 'n/a',
+    f.doubleOwnedMoments,
+    f.duplicateAddresses,
+    f.convergence.count === 0 ? 'yes' : `no (${f.convergence.count})`,
+    (process.memoryUsage().rss / 2 ** 20).toFixed(0),
+  ];
+  console.log(`| ${row.join(' | ')} |`);
+}
