@@ -1,7 +1,8 @@
 // Shared builders for the core's unit tests: a config, a seeded Rng, DHCP and
 // DDHCP message builders and effect filters. Tests drive createCore only.
 
-import type { CoreConfig, Effect, Ipv4, OptionEntry, Rng } from '../../../src/core/types';
+import { createCore } from '../../../src/core/node';
+import type { Core, CoreConfig, Effect, Ipv4, OptionEntry, Rng } from '../../../src/core/types';
 import type { ClaimEntry, DdhcpMessage, LeasePayload } from '../../../src/wire/ddhcp-message';
 import { DdhcpCommand } from '../../../src/wire/ddhcp-message';
 import type { DhcpMessage, DhcpOption } from '../../../src/wire/dhcp-message';
@@ -171,9 +172,6 @@ export function claimedIndexes(m: DdhcpMessage): number[] {
 export function inquiredIndexes(m: DdhcpMessage): number[] {
   return m.command === DdhcpCommand.Inquire ? [...m.blocks] : [];
 }
-
-import { createCore } from '../../../src/core/node';
-import type { Core } from '../../../src/core/types';
 
 /** Claim timeline end: three INQUIREs 7.5 s apart, owned at 22.5 s (T = 15). */
 export const OWNED_AT = 22_500;
