@@ -270,7 +270,21 @@ export class Daemon implements DaemonApi {
     return this.cfg;
   }
 
-  async reload(): Promise<string | undefined> {
+  private reloading: Promise<string | undefined> | undefined;
+
+  /**
+   * On OpenWrt one commit reaches us twice (procd's reload trigger runs the init
+   * script's reload, and procd notifies config.change); concurrent reloads share
+   * one read, and an unchanged configuration is not applied again.
+   */
+  reload(): Promise<string | undefined> {
+    this.reloading ??= this.reloadOnce().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
+  }
+
+  private async reloadOnce(): Promise<string | undefined> {
     if (this.extra.rereadConfig === undefined) {
       this.log.info('reload: started without --uci, nothing to re-read');
       return undefined;
@@ -287,6 +301,10 @@ export class Daemon implements DaemonApi {
   /** Options and lease time apply live; a new network or block size restarts the protocol state. */
   applyConfig(next: DaemonConfig): void {
     const prev = this.cfg;
+    if (sameConfig(prev, next)) {
+      this.log.debug('reload: configuration unchanged');
+      return;
+    }
     this.cfg = next;
     this.log.level = next.logLevel;
     const protocolChanged = prev.network.prefix !== next.network.prefix || prev.network.prefixLen !== next.network.prefixLen ||
@@ -316,6 +334,12 @@ export class Daemon implements DaemonApi {
     this.dhcpSocket?.close();
     this.mesh?.close();
   }
+}
+
+function sameConfig(a: DaemonConfig, b: DaemonConfig): boolean {
+  const plain = (c: DaemonConfig): string =>
+    JSON.stringify({ ...c, options: c.options.map((o) => [o.code, Array.from(o.payload)]) });
+  return plain(a) === plain(b);
 }
 
 function ipv4ToNumber(text: string): number {
