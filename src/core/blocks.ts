@@ -91,8 +91,11 @@ export function deleteBlock(st: NodeState, index: number): void {
 export function expireBlock(st: NodeState, index: number, now: Millis): void {
   const b = st.blocks.get(index);
   if (b === undefined || (b.state !== 'tentative' && b.state !== 'claimed') || b.timeoutAt === undefined) return;
-  if (b.timeoutAt <= now) deleteBlock(st, index);
-  else st.timers.set(blockTimerKey(index), b.timeoutAt);
+  if (b.timeoutAt <= now) {
+    deleteBlock(st, index);
+    // In a full mesh a claim may have found nothing free: this block is a new chance.
+    st.spareDirty = true;
+  } else st.timers.set(blockTimerKey(index), b.timeoutAt);
 }
 
 /**

@@ -184,3 +184,17 @@ test('two of our nodes with the same random draws never end up owning the same b
   assert.equal(b.view().counts().blocksOurs, 1);
   assert.equal(a.view().blocks().find((x) => x.state === 'claimed')?.owner, '2222222222222222');
 });
+
+test('a full mesh: the claim waits, and a block that expires is claimed then', () => {
+  // 32 blocks: 31 claimed by a peer, block 0 ours (its 5 usable addresses are all leased).
+  const core = ownedCore(0);
+  const others = Array.from({ length: 31 }, (_, i) => i + 1);
+  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, others, 60) }, 23_000);
+  for (let c = 1; c <= 5; c++) core.handle({ kind: 'dhcp', msg: dhcp({ type: 3, client: c, requested: c + 2 + 0x0a000000 }) }, 23_000 + c);
+  assert.equal(core.view().counts().leasesLeased, 5);
+  assert.equal(core.view().counts().blocksClaiming, 0, 'nothing free to claim');
+  // The peer keeps all but block 17 alive.
+  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, others.filter((i) => i !== 17), 60) }, 60_000);
+  const out = core.handle({ kind: 'timer' }, 83_000);
+  assert.deepEqual(multicasts(out).flatMap(inquiredIndexes), [17]);
+});
