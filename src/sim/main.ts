@@ -31,6 +31,7 @@ function printFigures(f: SimFigures, cpuSec: number, replay: string): void {
   for (const [k, v] of lines) console.log(`${k.padEnd(width)}  ${v}`);
   const drops = Object.entries(f.dropped).map(([k, v]) => `${k}=${v}`).join(' ');
   if (drops !== '') console.log(`${'core drops'.padEnd(width)}  ${drops}`);
+  if (f.unroutable + f.strayReplies > 0) console.log(`${'unroutable / stray'.padEnd(width)}  ${f.unroutable} unicasts / ${f.strayReplies} DHCP replies`);
   for (const e of [...f.convergence.examples, ...f.audit.examples]) console.log(`  ! ${e}`);
   if (f.duplicateAddresses + f.convergence.count + f.audit.count > 0) console.log(`replay: ${replay}`);
 }

@@ -36,6 +36,9 @@ export interface SimFigures {
   readonly convergence: Disagreements;
   readonly audit: Disagreements;
   readonly dropped: Readonly<Record<string, number>>;
+  /** Unicasts to an address no node has, and DHCP replies no client could take. */
+  readonly unroutable: number;
+  readonly strayReplies: number;
 }
 
 export interface SimRun {
@@ -94,5 +97,7 @@ export function summarize(sim: Simulator, convergence: Disagreements, audit: Dis
     convergence,
     audit,
     dropped: { ...c.dropped },
+    unroutable: c.unroutable,
+    strayReplies: c.strayReplies,
   };
 }

@@ -3,6 +3,8 @@
 // keeps across a stop is aged by the downtime, as io/state-file does on disk.
 
 import type { Core, CoreConfig, Millis, NodeId, PersistedState, Rng } from '../core/types';
+import { Statistics } from '../io/stats';
+import type { Sink } from '../io/perform';
 import type { SimRng } from './rng';
 
 export type CoreFactory = (cfg: CoreConfig, rng: Rng, now: Millis, restored?: PersistedState) => Core;
@@ -21,6 +23,10 @@ export class SimNode {
   firstReadyDelayMs: Millis | undefined;
   readyThisRun = false;
   everStarted = false;
+  /** The daemon's counters, filled by the shared perform path. */
+  readonly stats = new Statistics();
+  /** Where io/perform.ts delivers this node's encoded effects; set by the simulator. */
+  sink: Sink | undefined;
   mcastPackets = 0;
   mcastBytes = 0;
   ucastPackets = 0;

@@ -2,10 +2,9 @@
 // pops the next event, hands the core its input with `now`, carries the effects
 // over the simulated network, and checks the invariants after every step.
 
-import type { Core, CoreConfig, CoreEvent, Effect, Input, Ipv4, Millis } from '../core/types';
-import type { DhcpDestination } from '../core/types';
-import type { DdhcpMessage } from '../wire/ddhcp-message';
-import type { DhcpMessage } from '../wire/dhcp-message';
+import type { Core, CoreConfig, CoreEvent, DhcpDestination, Effect, Input, Ipv4, Millis } from '../core/types';
+import { createLogger } from '../io/log';
+import { performEffects, type Sink } from '../io/perform';
 import { formatMac } from '../wire/dhcp-options';
 import { AddressTracker } from './addresses';
 import { DhcpClient, type ClientStep, type Lease } from './dhcp-client';
@@ -18,6 +17,8 @@ import { SimInvariantError, type SimCounters, type SimEvent, type SimOptions } f
 
 /** A core that keeps its deadline at or before now after this many timer inputs is spinning. */
 const MAX_SPINS = 10000;
+/** The daemon's log lines are of no use in a simulation of a thousand nodes. */
+const SILENT = createLogger(-1, () => undefined);
 
 export interface SimClient {
   readonly index: number;
@@ -82,6 +83,7 @@ export class Simulator {
   addNode(): number {
     const index = this.nodes.length;
     const node = new SimNode(index, this.rng.nextHex64(), nodeAddress(index), this.rng.fork());
+    node.sink = this.makeSink(node);
     this.nodes.push(node);
     this.byAddress.set(node.address, index);
     return index;
@@ -250,32 +252,28 @@ export class Simulator {
 
   private perform(node: SimNode, core: Core, effects: readonly Effect[]): void {
     let owned = false;
-    for (const e of effects) {
-      switch (e.kind) {
-        case 'multicast':
-          this.sendMulticast(node, e.msg);
-          break;
-        case 'unicast':
-          this.sendUnicast(node, e.to, e.msg);
-          break;
-        case 'dhcpReply':
-          this.sendToClient(node, e.to, e.msg);
-          break;
-        case 'event':
-          owned = this.onCoreEvent(node, e.event) || owned;
-          break;
-      }
-    }
+    for (const e of effects) if (e.kind === 'event') owned = this.onCoreEvent(node, e.event) || owned;
+    performEffects(effects, node.sink as Sink, node.stats, SILENT, node.nodeId);
     if (owned) this.checkReady(node, core);
   }
 
-  private sendMulticast(node: SimNode, msg: DdhcpMessage): void {
-    const wire = this.options.transcoder.ddhcp(msg);
+  private makeSink(node: SimNode): Sink {
+    return {
+      multicast: (bytes) => this.sendMulticast(node, bytes),
+      unicast: (to, bytes) => this.sendUnicast(node, to, bytes),
+      dhcp: (effect, bytes) => this.sendToClient(node, effect.to, bytes),
+      hook: () => undefined,
+      ubusEvent: () => undefined,
+    };
+  }
+
+  private sendMulticast(node: SimNode, bytes: Uint8Array): boolean {
+    const msg = this.options.transcoder.decodeDdhcp(bytes);
     node.mcastPackets++;
-    node.mcastBytes += wire.bytes;
+    node.mcastBytes += bytes.length;
     this.counters.mcastPackets++;
-    this.counters.mcastBytes += wire.bytes;
-    const input: Input = { kind: 'ddhcp', from: node.address, msg: wire.msg };
+    this.counters.mcastBytes += bytes.length;
+    const input: Input = { kind: 'ddhcp', from: node.address, msg };
     const count = this.nodes.length;
     const waves = Math.max(1, Math.min(this.network.settings.multicastWaves, count - 1));
     const offset = this.network.drawInt(count);
@@ -284,36 +282,39 @@ export class Simulator {
       const k1 = Math.floor(((w + 1) * count) / waves);
       this.queue.push(this.now + this.network.drawLatency(), { kind: 'mcast', from: node.index, input, count, offset, k0, k1 });
     }
+    return true;
   }
 
-  private sendUnicast(node: SimNode, to: string, msg: DdhcpMessage): void {
-    const wire = this.options.transcoder.ddhcp(msg);
+  private sendUnicast(node: SimNode, to: string, bytes: Uint8Array): boolean {
+    const msg = this.options.transcoder.decodeDdhcp(bytes);
     node.ucastPackets++;
-    node.ucastBytes += wire.bytes;
+    node.ucastBytes += bytes.length;
     this.counters.ucastPackets++;
-    this.counters.ucastBytes += wire.bytes;
+    this.counters.ucastBytes += bytes.length;
     const target = this.byAddress.get(to);
     if (target === undefined) {
       this.counters.unroutable++;
-      return;
+      return true;
     }
     const net = this.network;
-    if (net.isLost()) return;
-    const input: Input = { kind: 'ddhcp', from: node.address, msg: wire.msg };
+    if (net.isLost()) return true;
+    const input: Input = { kind: 'ddhcp', from: node.address, msg };
     this.queue.push(this.now + net.drawLatency(), { kind: 'ddhcp', to: target, from: node.index, input });
     if (net.isDuplicated()) this.queue.push(this.now + net.drawLatency(), { kind: 'ddhcp', to: target, from: node.index, input });
+    return true;
   }
 
-  private sendToClient(node: SimNode, to: DhcpDestination, msg: DhcpMessage): void {
-    const wire = this.options.transcoder.dhcp(msg);
-    const client = this.byMac.get(formatMac(wire.msg.chaddr));
+  private sendToClient(node: SimNode, to: DhcpDestination, bytes: Uint8Array): boolean {
+    const msg = this.options.transcoder.decodeDhcp(bytes);
+    const client = this.byMac.get(formatMac(msg.chaddr));
     // No relay agents in the simulated mesh: a reply to giaddr reaches nobody.
     if (client === undefined || to.kind === 'relay') {
       this.counters.strayReplies++;
-      return;
+      return true;
     }
     this.counters.dhcpToClient++;
-    this.queue.push(this.now + this.options.clientLatencyMs, { kind: 'dhcpToClient', client, node: node.index, msg: wire.msg });
+    this.queue.push(this.now + this.options.clientLatencyMs, { kind: 'dhcpToClient', client, node: node.index, msg });
+    return true;
   }
 
   /** Returns true when the node gained a block (its spare leases may now be there). */
