@@ -139,7 +139,8 @@ export function chooseConflictWindow(s: Scenario): Millis {
   return 4 * s.latencyMax + s.blockTimeout * 250 + (s.loss > 0 ? s.blockTimeout * 1000 : 0);
 }
 
-export function createSimulator(s: Scenario, createCore: CoreFactory): Simulator {
+/** `replay` overrides the printed command for runs a test scripts by hand. */
+export function createSimulator(s: Scenario, createCore: CoreFactory, replay = formatReplay(s)): Simulator {
   return new Simulator({
     seed: s.seed,
     createCore,
@@ -149,7 +150,7 @@ export function createSimulator(s: Scenario, createCore: CoreFactory): Simulator
     clientLatencyMs: s.clientLatency,
     conflictWindowMs: chooseConflictWindow(s),
     transcoder: realTranscoder,
-    replay: formatReplay(s),
+    replay,
     failOnDuplicate: true,
   });
 }

@@ -74,7 +74,7 @@ function quietMesh(seed: number): Simulator {
   const s: Scenario = {
     ...DEFAULT_SCENARIO, seed, nodes: 10, loss: 0.01, duplicate: 0.01, churn: 0, clientsPerNodeHour: 0, spareLeases: 3,
   };
-  const sim = createSimulator(s, createCore);
+  const sim = createSimulator(s, createCore, `node --import tsx --test test/sim/mesh.test.ts (scripted run, seed ${seed})`);
   for (let i = 0; i < s.nodes; i++) {
     const n = sim.addNode();
     sim.at(i * 1000, () => sim.startNode(n));
