@@ -4,11 +4,8 @@
 
 import type { Block, NodeState, OwnBlock } from './state';
 import { oursSorted } from './state';
+import { blockTimerKey } from './timers';
 import type { Millis, NodeId } from './types';
-
-export function blockTimerKey(index: number): string {
-  return `b${index}`;
-}
 
 export function getBlock(st: NodeState, index: number): Block | undefined {
   return st.blocks.get(index);

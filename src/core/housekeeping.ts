@@ -7,14 +7,21 @@ import { announceAll, CLAIM_TIMER, giveBack, REFRESH_TIMER, runClaimRound, start
 import { expirePending } from './forward';
 import { claimingSupply, expireLease, freeCount, totalFree } from './leases';
 import type { NodeState, Step } from './state';
+import type { TimerKey } from './timers';
+import { decodeTimerKey } from './timers';
 import { emit } from './state';
 
 export const LEARNING_TIMER = 'learn';
 /** Asks for a spare-lease check at a given moment (start without learning). */
 export const SPARE_TIMER = 'spare';
 
-function dispatch(st: NodeState, step: Step, key: string): void {
-  if (key === CLAIM_TIMER) runClaimRound(st, step);
+function dispatch(st: NodeState, step: Step, key: TimerKey): void {
+  if (typeof key === 'number') {
+    const t = decodeTimerKey(key);
+    if (t.kind === 'blockExpiry') expireBlock(st, t.index, step.now);
+    else if (t.kind === 'leaseExpiry') expireLease(st, t.ip, step.now);
+    else checkNeedless(st, step, t.index);
+  } else if (key === CLAIM_TIMER) runClaimRound(st, step);
   else if (key === REFRESH_TIMER) {
     sweepNeedless(st, step);
     announceAll(st, step);
@@ -23,14 +30,7 @@ function dispatch(st: NodeState, step: Step, key: string): void {
     st.spareDirty = true;
     emit(step, { kind: 'learningEnded' });
   } else if (key === SPARE_TIMER) st.spareDirty = true;
-  else {
-    const tag = key[0];
-    const rest = key.slice(1);
-    if (tag === 'b') expireBlock(st, Number(rest), step.now);
-    else if (tag === 'l') expireLease(st, Number(rest), step.now);
-    else if (tag === 'n') checkNeedless(st, step, Number(rest));
-    else if (tag === 'p') expirePending(st, step, rest);
-  }
+  else if (key.startsWith('p')) expirePending(st, step, key.slice(1));
 }
 
 /** Runs every deadline due at step.now, then the spare-lease check if something changed. */

@@ -1,25 +1,18 @@
 // Lease slots of the blocks we own: offer, lease, decline, free, expiry, and
-// the reserved addresses that are never handed out. Lease expiry deadlines are
-// keyed "l<ip>", needless checks "n<index>". No DHCP message handling here.
+// the reserved addresses that are never handed out, and their deadlines (lease
+// expiry, needless check). No DHCP message handling here.
 
 import { DhcpOptionCode } from '../wire/dhcp-message';
 import { blockOf, blockStart, isInNetwork } from './ipv4';
 import { readStoreAddresses, readStoreU32 } from './dhcp-fields';
 import type { Block, LeaseSlot, NodeState, OwnBlock } from './state';
 import { oursSorted } from './state';
+import { leaseTimerKey, needlessTimerKey } from './timers';
 import type { Ipv4, LeaseState, Mac, Millis } from './types';
 
 /** RFC 2131 leaves the offer hold time to the server; 12 s as the brief and C's dhcp.c use. */
 export const OFFER_HOLD_MS = 12_000;
 const DEFAULT_LEASE_SEC = 300;
-
-export function leaseTimerKey(ip: Ipv4): string {
-  return `l${ip}`;
-}
-
-export function needlessTimerKey(index: number): string {
-  return `n${index}`;
-}
 
 export function leaseTimeSec(st: NodeState): number {
   return readStoreU32(st.options, DhcpOptionCode.LeaseTime) ?? DEFAULT_LEASE_SEC;

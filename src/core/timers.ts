@@ -2,18 +2,50 @@
 // rescheduling leaves the old heap entry behind, and it is skipped when popped
 // (lazy deletion keeps set/cancel O(log n) for 10 000 leases).
 
-import type { Millis } from './types';
+import type { Ipv4, Millis } from './types';
+
+/**
+ * Per-block and per-lease deadlines use number keys: a simulated node hears tens
+ * of claims a second, and a fresh string per refresh was measurable there.
+ * Blocks are below 2^24 (prefixLen >= 8), so the three ranges cannot overlap.
+ */
+export type TimerKey = string | number;
+const NEEDLESS_BASE = 2 ** 24;
+const LEASE_BASE = 2 ** 25;
+
+export function blockTimerKey(index: number): number {
+  return index;
+}
+
+export function needlessTimerKey(index: number): number {
+  return NEEDLESS_BASE + index;
+}
+
+export function leaseTimerKey(ip: Ipv4): number {
+  return LEASE_BASE + ip;
+}
+
+export type NumericTimer =
+  | { readonly kind: 'blockExpiry'; readonly index: number }
+  | { readonly kind: 'needless'; readonly index: number }
+  | { readonly kind: 'leaseExpiry'; readonly ip: Ipv4 };
+
+export function decodeTimerKey(key: number): NumericTimer {
+  if (key >= LEASE_BASE) return { kind: 'leaseExpiry', ip: key - LEASE_BASE };
+  if (key >= NEEDLESS_BASE) return { kind: 'needless', index: key - NEEDLESS_BASE };
+  return { kind: 'blockExpiry', index: key };
+}
 
 interface Entry {
   readonly at: Millis;
-  readonly key: string;
+  readonly key: TimerKey;
 }
 
 export class DeadlineHeap {
   private readonly heap: Entry[] = [];
-  private readonly live = new Map<string, Millis>();
+  private readonly live = new Map<TimerKey, Millis>();
 
-  set(key: string, at: Millis): void {
+  set(key: TimerKey, at: Millis): void {
     if (this.live.get(key) === at) return;
     this.live.set(key, at);
     this.push({ at, key });
@@ -22,20 +54,20 @@ export class DeadlineHeap {
   }
 
   /** Keeps an earlier live deadline instead of postponing it. */
-  setIfEarlier(key: string, at: Millis): void {
+  setIfEarlier(key: TimerKey, at: Millis): void {
     const cur = this.live.get(key);
     if (cur === undefined || at < cur) this.set(key, at);
   }
 
-  cancel(key: string): void {
+  cancel(key: TimerKey): void {
     this.live.delete(key);
   }
 
-  has(key: string): boolean {
+  has(key: TimerKey): boolean {
     return this.live.has(key);
   }
 
-  get(key: string): Millis | undefined {
+  get(key: TimerKey): Millis | undefined {
     return this.live.get(key);
   }
 
@@ -46,7 +78,7 @@ export class DeadlineHeap {
   }
 
   /** Removes and returns the earliest key due at `now`, if any. */
-  popDue(now: Millis): string | undefined {
+  popDue(now: Millis): TimerKey | undefined {
     this.dropStale();
     const top = this.heap[0];
     if (top === undefined || top.at > now) return undefined;
