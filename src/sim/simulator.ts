@@ -62,7 +62,13 @@ export class Simulator {
       const next = this.queue.pop() as { at: Millis; event: SimEvent };
       this.now = next.at;
       this.counters.events++;
-      this.dispatch(next.event);
+      try {
+        this.dispatch(next.event);
+      } catch (e) {
+        // A core or codec that throws is a bug too: report it with the replay command.
+        if (e instanceof SimInvariantError) throw e;
+        this.fail(`${next.event.kind} event threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      }
       const broken = this.ownership.check(this.now);
       if (broken !== undefined) this.fail(broken);
     }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { findDisagreements } from '../../src/sim/convergence';
 import { runScenario } from '../../src/sim/run';
 import { chooseConflictWindow, createSimulator, DEFAULT_SCENARIO, type Scenario } from '../../src/sim/scenario';
+import type { CoreFactory } from '../../src/sim/sim-node';
 import { SimInvariantError } from '../../src/sim/sim-types';
 import { makeFakeCore } from './fake-core';
 
@@ -85,4 +86,24 @@ test('invariant 3: a node that missed claims disagrees until the claims come aga
   // One block timeout later its old claim has lapsed everywhere and it heard every refresh.
   sim.runUntil(sim.now + 75000);
   assert.equal(findDisagreements(sim, 0).count, 0);
+});
+
+test('a core that throws is reported like a broken invariant, with the replay command', () => {
+  const fake = makeFakeCore();
+  const throwing: CoreFactory = (cfg, rng, now) => {
+    const core = fake(cfg, rng, now);
+    return {
+      handle: (input, at) => {
+        if (at > 100000) throw new Error('boom');
+        return core.handle(input, at);
+      },
+      nextDeadline: () => core.nextDeadline(),
+      view: () => core.view(),
+      snapshot: (at) => core.snapshot(at),
+    };
+  };
+  assert.throws(
+    () => runScenario({ ...QUIET, nodes: 2, seed: 4 }, throwing),
+    (e: unknown) => e instanceof SimInvariantError && /event threw: Error: boom/.test(e.message) && /--seed 4 --nodes 2/.test(e.message),
+  );
 });
