@@ -14,7 +14,7 @@ const sizes = (values.sizes ?? '').split(',').map(Number).filter((n) => Number.i
 const minutes = Number(values.minutes);
 const seed = Number(values.seed);
 
-const header = ['nodes', 'CPU s', 'events', 'core inputs', 'inputs/node/min', 'µs/input', 'mcast pkts/node/min', 'bytes/node/min', 'ready max s', 'double-owned', 'dup addr', 'converged', 'RSS MB'];
+const header = ['nodes', 'CPU s', 'events', 'core inputs', 'inputs/node/min', 'µs/input', 'mcast pkts/node/min', 'bytes/node/min', 'wake-ups/node/min', 'ready max s', 'double-owned', 'dup addr', 'converged', 'RSS MB'];
 console.log(`seed ${seed}, ${minutes} virtual minutes, default scenario otherwise (node ${process.version})`);
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
@@ -32,6 +32,7 @@ for (const nodes of sizes) {
     ((cpu * 1e6) / f.coreInputs).toFixed(2),
     f.mcastPacketsPerNodeMin.toFixed(2),
     f.mcastBytesPerNodeMin.toFixed(0),
+    f.wakeupsPerNodeMin.toFixed(1),
     f.readyMaxSec ?? 'n/a',
     f.doubleOwnedMoments,
     f.duplicateAddresses,

@@ -20,6 +20,7 @@ function printFigures(f: SimFigures, cpuSec: number, replay: string): void {
     ['duplicate addresses', `${f.duplicateAddresses} (+${f.duplicatesAfterOwnerChange} after an owner lost its block or state, +${f.duplicatesWhileContested} while two nodes owned the block)`],
     ['multicast per node per minute', `${fmt(f.mcastPacketsPerNodeMin, 2)} packets, ${fmt(f.mcastBytesPerNodeMin, 0)} bytes`],
     ['unicast per node per minute', `${fmt(f.unicastPacketsPerNodeMin, 2)} packets`],
+    ['timer wake-ups per node per minute', fmt(f.wakeupsPerNodeMin, 1)],
     ['clients / ACKs', `${f.clients} / ${f.acks}`],
     ['blocks owned at end', String(f.blocksOwned)],
     ['convergence disagreements', String(f.convergence.count)],

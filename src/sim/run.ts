@@ -29,6 +29,8 @@ export interface SimFigures {
   readonly mcastPacketsPerNodeMin: number;
   readonly mcastBytesPerNodeMin: number;
   readonly unicastPacketsPerNodeMin: number;
+  /** Timer inputs per node per minute: a daemon's own wake-ups (idle cost). */
+  readonly wakeupsPerNodeMin: number;
   readonly clients: number;
   readonly acks: number;
   readonly ackInUnownedBlock: number;
@@ -90,6 +92,7 @@ export function summarize(sim: Simulator, convergence: Disagreements, audit: Dis
     mcastPacketsPerNodeMin: c.mcastPackets / nodeMinutes,
     mcastBytesPerNodeMin: c.mcastBytes / nodeMinutes,
     unicastPacketsPerNodeMin: c.ucastPackets / nodeMinutes,
+    wakeupsPerNodeMin: c.timerInputs / nodeMinutes,
     clients: sim.clients.length,
     acks: c.acks,
     ackInUnownedBlock: c.ackInUnownedBlock,

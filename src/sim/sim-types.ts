@@ -48,6 +48,8 @@ export interface SimCounters {
   events: number;
   /** core.handle calls. */
   inputs: number;
+  /** Of those, timer inputs: how often a daemon would wake up on its own. */
+  timerInputs: number;
   mcastPackets: number;
   mcastBytes: number;
   ucastPackets: number;

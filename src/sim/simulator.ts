@@ -36,7 +36,7 @@ export class Simulator {
   readonly ownership: OwnershipTracker;
   readonly addresses = new AddressTracker();
   readonly counters: SimCounters = {
-    events: 0, inputs: 0, mcastPackets: 0, mcastBytes: 0, ucastPackets: 0, ucastBytes: 0, unroutable: 0,
+    events: 0, inputs: 0, timerInputs: 0, mcastPackets: 0, mcastBytes: 0, ucastPackets: 0, ucastBytes: 0, unroutable: 0,
     dhcpToServer: 0, dhcpToClient: 0, strayReplies: 0, acks: 0, ackInUnownedBlock: 0, dropped: {},
   };
   private readonly queue = new EventQueue<SimEvent>();
@@ -198,6 +198,7 @@ export class Simulator {
         const node = this.nodes[ev.node];
         if (node?.core === undefined || node.timerGen !== ev.gen) return;
         node.timerAt = undefined;
+        this.counters.timerInputs++;
         this.handleInput(node, node.core, { kind: 'timer' });
         const next = node.core?.nextDeadline();
         node.spins = next !== undefined && next <= this.now ? node.spins + 1 : 0;
