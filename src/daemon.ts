@@ -13,7 +13,8 @@ import { HookRunner } from './io/hooks';
 import type { Logger } from './io/log';
 import { openMeshSockets, type MeshChannel, type MeshSockets } from './io/mesh-sockets';
 import { watchInterfaces, type InterfaceState, type InterfaceWatcher } from './io/netlink';
-import { performEffects, type Sink } from './io/perform';
+import { MeshBacklog } from './io/mesh-backlog';
+import { countDdhcpSend, performEffects, type Sink } from './io/perform';
 import { ensureStateDir, loadOrCreateNodeId, loadState, StateWriter } from './io/state-store';
 import { Statistics, type CounterName } from './io/stats';
 import { DeadlineTimer } from './io/timer';
@@ -40,6 +41,9 @@ const DHCP_RECV_COUNTER: Partial<Record<number, CounterName>> = {
   [DhcpMessageType.Decline]: 'dhcp.recv_decline',
 };
 
+/** The command byte of a DDHCP header (shared/ddhcp-vectors/README.md, "Wire format"). */
+const DDHCP_COMMAND_OFFSET = 14;
+
 export interface DaemonHooks {
   /** Re-reads configuration for `reload`; resolves to the new config or an error text. */
   rereadConfig?: () => Promise<DaemonConfig | string>;
@@ -54,6 +58,8 @@ export class Daemon implements DaemonApi {
   private readonly timer: DeadlineTimer;
   private readonly hooks: HookRunner;
   private readonly stateWriter: StateWriter;
+  /** At most one refresh interval old: a later announcement supersedes what it holds. */
+  private readonly backlog: MeshBacklog;
   private watcher: InterfaceWatcher | undefined;
   private dhcpSocket: DhcpSocket | undefined;
   private dhcpIfindex: number | undefined;
@@ -77,6 +83,7 @@ export class Daemon implements DaemonApi {
     this.core = this.buildCore(restored);
     this.timer = new DeadlineTimer(monotonicNow, () => this.feed({ kind: 'timer' }));
     this.hooks = new HookRunner(cfg.hook, log);
+    this.backlog = new MeshBacklog((cfg.blockTimeoutSec * 1000) / 4);
     this.stateWriter = new StateWriter(cfg.stateDir, () => this.core.snapshot(monotonicNow()), wallNow, log);
   }
 
@@ -114,7 +121,10 @@ export class Daemon implements DaemonApi {
 
   private readonly sink: Sink = {
     multicast: (bytes) => {
-      if (this.mesh === undefined || !this.meshReady) return false;
+      if (this.mesh === undefined || !this.meshReady) {
+        if (this.backlog.hold(bytes, monotonicNow()) > 0) this.stats.addDrop('mcast', 'serverInterfaceNotReady');
+        return 'deferred';
+      }
       this.mesh.multicast(bytes);
       return true;
     },
@@ -131,6 +141,18 @@ export class Daemon implements DaemonApi {
     hook: (args) => this.hooks.run(args),
     ubusEvent: (id, data) => this.extra.ubusEvent?.(id, data),
   };
+
+  /** Sends what the core multicast while the mesh was not ready, if it is now. */
+  private flushBacklog(): void {
+    if (this.mesh === undefined || !this.meshReady || this.backlog.size === 0) return;
+    const { fresh, stale } = this.backlog.take(monotonicNow());
+    for (let i = 0; i < stale; i++) this.stats.addDrop('mcast', 'serverInterfaceNotReady');
+    for (const bytes of fresh) {
+      this.mesh.multicast(bytes);
+      countDdhcpSend(this.stats, 'mcast', bytes[DDHCP_COMMAND_OFFSET] ?? 0, bytes.length);
+    }
+    if (fresh.length > 0) this.log.info(`sent ${fresh.length} multicast packet(s) held until the mesh sockets were ready`);
+  }
 
   private onMeshPacket(channel: MeshChannel, bytes: Buffer, from: string): void {
     this.stats.add(`${channel}.recv_pkg`);
@@ -210,6 +232,7 @@ export class Daemon implements DaemonApi {
       this.meshIfindex = undefined;
     }
     this.meshReady = usable && state.linkLocal !== undefined;
+    this.flushBacklog();
     if (usable && this.mesh === undefined && !this.opening.has('mesh')) {
       this.opening.add('mesh');
       openMeshSockets(state.name, (c, b, from) => this.onMeshPacket(c, b, from), (e) => this.log.once(`mesh-err-${e.message}`, 1, `mesh socket: ${e.message}`))
@@ -221,6 +244,7 @@ export class Daemon implements DaemonApi {
           this.log.info(`mesh sockets open on ${state.name}`);
           const now = this.ifStates.get(state.name);
           if (now !== undefined && (now.ifindex !== state.ifindex || !now.up)) this.followServer(now);
+          else this.flushBacklog();
         })
         .catch((e: Error) => {
           this.opening.delete('mesh');
@@ -314,6 +338,8 @@ export class Daemon implements DaemonApi {
     if (protocolChanged) {
       this.log.warn('reload: network or protocol parameters changed; restarting the protocol state');
       this.core = this.buildCore(undefined);
+      // Announcements of the old protocol state must not go out late.
+      for (let n = this.backlog.clear(); n > 0; n--) this.stats.addDrop('mcast', 'serverInterfaceNotReady');
       this.feed({ kind: 'link', clientAddress: clientAddressOf(this.ifStates.get(next.clientInterface)) });
       return;
     }

@@ -13,7 +13,8 @@ import type { Logger } from './log';
 import type { CounterName, Statistics } from './stats';
 
 export interface Sink {
-  multicast(bytes: Uint8Array): boolean;
+  /** 'deferred': held until the mesh sockets open; the sink counts it when it goes out. */
+  multicast(bytes: Uint8Array): boolean | 'deferred';
   unicast(to: string, bytes: Uint8Array): boolean;
   dhcp(effect: Extract<Effect, { kind: 'dhcpReply' }>, bytes: Uint8Array): boolean;
   hook(args: readonly string[]): void;
@@ -35,10 +36,10 @@ const DHCP_SEND_COUNTER: Partial<Record<number, CounterName>> = {
   [DhcpMessageType.Nak]: 'dhcp.send_nak',
 };
 
-function countDdhcpSend(stats: Statistics, channel: 'mcast' | 'direct', msg: DdhcpMessage, bytes: number): void {
+export function countDdhcpSend(stats: Statistics, channel: 'mcast' | 'direct', command: number, bytes: number): void {
   stats.add(`${channel}.send_pkg`);
   stats.add(`${channel}.send_byte`, bytes);
-  const name = DDHCP_SEND_COUNTER[msg.command];
+  const name = DDHCP_SEND_COUNTER[command];
   if (name !== undefined) stats.add(name);
 }
 
@@ -54,13 +55,14 @@ export function performEffects(effects: readonly Effect[], sink: Sink, stats: St
     switch (effect.kind) {
       case 'multicast': {
         const bytes = encodeDdhcp(effect.msg);
-        if (sink.multicast(bytes)) countDdhcpSend(stats, 'mcast', effect.msg, bytes.length);
-        else stats.addDrop('mcast', 'serverInterfaceNotReady');
+        const sent = sink.multicast(bytes);
+        if (sent === true) countDdhcpSend(stats, 'mcast', effect.msg.command, bytes.length);
+        else if (sent === false) stats.addDrop('mcast', 'serverInterfaceNotReady');
         break;
       }
       case 'unicast': {
         const bytes = encodeDdhcp(effect.msg);
-        if (sink.unicast(effect.to, bytes)) countDdhcpSend(stats, 'direct', effect.msg, bytes.length);
+        if (sink.unicast(effect.to, bytes)) countDdhcpSend(stats, 'direct', effect.msg.command, bytes.length);
         else stats.addDrop('direct', 'serverInterfaceNotReady');
         break;
       }
