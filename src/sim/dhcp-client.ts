@@ -24,6 +24,8 @@ export interface ClientStep {
   /** Undefined: no timer. */
   readonly wakeAt?: Millis;
   readonly bound?: Lease;
+  /** With `bound` after DISCOVER: how long the client was without an address. */
+  readonly waitedMs?: Millis;
   readonly dropped?: Ipv4;
 }
 
@@ -42,6 +44,8 @@ export class DhcpClient {
   private firstSentAt: Millis = 0;
   private tries = 0;
   private offered: { ip: Ipv4; serverId: Ipv4 } | undefined;
+  /** When the client last started over without an address (first DISCOVER). */
+  private initSince: Millis | undefined;
 
   constructor(
     readonly mac: Uint8Array,
@@ -146,11 +150,14 @@ export class DhcpClient {
     this.lease = lease;
     this.lastIp = lease.ip;
     this.state = 'bound';
-    const step: ClientStep = { bound: lease, wakeAt: Math.max(now, lease.t1At) };
+    const waited = this.initSince === undefined ? {} : { waitedMs: now - this.initSince };
+    this.initSince = undefined;
+    const step: ClientStep = { bound: lease, wakeAt: Math.max(now, lease.t1At), ...waited };
     return old !== undefined && old !== lease.ip ? { ...step, dropped: old } : step;
   }
 
   private beginDiscover(now: Millis, dropped?: Ipv4): ClientStep {
+    this.initSince ??= now;
     this.newExchange(now, 'selecting');
     this.offered = undefined;
     const send = this.build({ type: DhcpMessageType.Discover, xid: this.xid, requested: this.lastIp });

@@ -32,6 +32,10 @@ export interface SimFigures {
   /** Timer inputs per node per minute: a daemon's own wake-ups (idle cost). */
   readonly wakeupsPerNodeMin: number;
   readonly clients: number;
+  /** Seconds from DISCOVER to ACK: median, 99th percentile, worst. */
+  readonly waitMedianSec: number | undefined;
+  readonly waitP99Sec: number | undefined;
+  readonly waitMaxSec: number | undefined;
   readonly acks: number;
   readonly ackInUnownedBlock: number;
   readonly blocksOwned: number;
@@ -75,6 +79,7 @@ export function summarize(sim: Simulator, convergence: Disagreements, audit: Dis
   const started = sim.nodes.filter((n) => n.everStarted).length;
   const own = sim.ownership.figures;
   const dups = sim.addresses.duplicates;
+  const waits = [...c.waits].sort((a, b) => a - b);
   return {
     nodes: sim.nodes.length,
     virtualMinutes: sim.now / 60000,
@@ -94,6 +99,9 @@ export function summarize(sim: Simulator, convergence: Disagreements, audit: Dis
     unicastPacketsPerNodeMin: c.ucastPackets / nodeMinutes,
     wakeupsPerNodeMin: c.timerInputs / nodeMinutes,
     clients: sim.clients.length,
+    waitMedianSec: quantile(waits, 0.5),
+    waitP99Sec: quantile(waits, 0.99),
+    waitMaxSec: quantile(waits, 1),
     acks: c.acks,
     ackInUnownedBlock: c.ackInUnownedBlock,
     blocksOwned: sim.ownership.allOwned().size,
@@ -103,4 +111,9 @@ export function summarize(sim: Simulator, convergence: Disagreements, audit: Dis
     unroutable: c.unroutable,
     strayReplies: c.strayReplies,
   };
+}
+
+function quantile(sorted: readonly number[], q: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number) / 1000;
 }

@@ -193,7 +193,7 @@ function scheduleChurn(sim: Simulator, s: Scenario, rng: SimRng, calmAt: Millis)
       sim.stopNode(node);
       // Its clients re-associate with a neighbour, some with INIT-REBOOT.
       for (const c of sim.clients) {
-        if (c.node === node) sim.roamClient(c.index, (node + 1 + moves.nextInt(s.nodes - 1)) % s.nodes, moves.chance(s.rebootOnRoam));
+        if (c.node === node) sim.roamClient(c.index, findUpNode(sim, (node + 1 + moves.nextInt(s.nodes - 1)) % s.nodes), moves.chance(s.rebootOnRoam));
       }
       sim.at(Math.round(sim.now + downMs), () => sim.startNode(node, restore));
     });
@@ -215,9 +215,19 @@ function scheduleClients(sim: Simulator, s: Scenario, rng: SimRng, calmAt: Milli
       }
     }
     sim.at(Math.round(t), () => {
-      const client = sim.addClient(home);
-      for (const roam of roams) sim.at(roam.at, () => sim.roamClient(client, roam.to, roam.reboot));
+      const client = sim.addClient(findUpNode(sim, home));
+      for (const roam of roams) sim.at(roam.at, () => sim.roamClient(client, findUpNode(sim, roam.to), roam.reboot));
       if (leaveAt < calmAt) sim.at(Math.round(leaveAt), () => (release ? sim.releaseClient(client) : sim.leaveClient(client)));
     });
   }
+}
+
+/** Clients associate only with a running node: the wanted one, else the next one up. */
+function findUpNode(sim: Simulator, wanted: number): number {
+  const n = sim.nodes.length;
+  for (let k = 0; k < n; k++) {
+    const i = (wanted + k) % n;
+    if (sim.nodeAt(i).isUp) return i;
+  }
+  return wanted;
 }

@@ -59,6 +59,8 @@ export interface SimCounters {
   dhcpToClient: number;
   strayReplies: number;
   acks: number;
+  /** Milliseconds each client spent without an address before an ACK (from DISCOVER). */
+  readonly waits: number[];
   ackInUnownedBlock: number;
   dropped: Partial<Record<DropReason, number>>;
 }

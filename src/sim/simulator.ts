@@ -37,7 +37,7 @@ export class Simulator {
   readonly addresses = new AddressTracker();
   readonly counters: SimCounters = {
     events: 0, inputs: 0, timerInputs: 0, mcastPackets: 0, mcastBytes: 0, ucastPackets: 0, ucastBytes: 0, unroutable: 0,
-    dhcpToServer: 0, dhcpToClient: 0, strayReplies: 0, acks: 0, ackInUnownedBlock: 0, dropped: {},
+    dhcpToServer: 0, dhcpToClient: 0, strayReplies: 0, acks: 0, waits: [], ackInUnownedBlock: 0, dropped: {},
   };
   private readonly queue = new EventQueue<SimEvent>();
   private readonly byAddress = new Map<string, number>();
@@ -352,6 +352,7 @@ export class Simulator {
   private applyClient(client: SimClient, step: ClientStep): void {
     if (step.dropped !== undefined) this.addresses.unbind(step.dropped, client.index);
     if (step.bound !== undefined) this.onBound(client, step.bound);
+    if (step.waitedMs !== undefined) this.counters.waits.push(step.waitedMs);
     if (step.wakeAt !== undefined) {
       client.gen++;
       this.queue.push(Math.max(step.wakeAt, this.now), { kind: 'clientTimer', client: client.index, gen: client.gen });
