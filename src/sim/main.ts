@@ -22,7 +22,7 @@ function printFigures(f: SimFigures, cpuSec: number, replay: string): void {
     ['unicast per node per minute', `${fmt(f.unicastPacketsPerNodeMin, 2)} packets`],
     ['timer wake-ups per node per minute', fmt(f.wakeupsPerNodeMin, 1)],
     ['clients / ACKs', `${f.clients} / ${f.acks}`],
-    ['DISCOVER to ACK (median / p99 / max)', `${fmt(f.waitMedianSec, 2)} s / ${fmt(f.waitP99Sec, 2)} s / ${fmt(f.waitMaxSec, 2)} s`],
+    ['DISCOVER to ACK, warm (med / p99 / max)', `${fmt(f.waitMedianSec, 2)} s / ${fmt(f.waitP99Sec, 2)} s / ${fmt(f.waitMaxSec, 2)} s`],
     ['blocks owned at end', String(f.blocksOwned)],
     ['convergence disagreements', String(f.convergence.count)],
     ['event/view audit mismatches', String(f.audit.count)],

@@ -59,8 +59,8 @@ export interface SimCounters {
   dhcpToClient: number;
   strayReplies: number;
   acks: number;
-  /** Milliseconds each client spent without an address before an ACK (from DISCOVER). */
-  readonly waits: number[];
+  /** Each client's time without an address before an ACK: since when, and for how long. */
+  readonly waits: { readonly since: Millis; readonly ms: Millis }[];
   ackInUnownedBlock: number;
   dropped: Partial<Record<DropReason, number>>;
 }

@@ -352,7 +352,7 @@ export class Simulator {
   private applyClient(client: SimClient, step: ClientStep): void {
     if (step.dropped !== undefined) this.addresses.unbind(step.dropped, client.index);
     if (step.bound !== undefined) this.onBound(client, step.bound);
-    if (step.waitedMs !== undefined) this.counters.waits.push(step.waitedMs);
+    if (step.waitedMs !== undefined) this.counters.waits.push({ since: this.now - step.waitedMs, ms: step.waitedMs });
     if (step.wakeAt !== undefined) {
       client.gen++;
       this.queue.push(Math.max(step.wakeAt, this.now), { kind: 'clientTimer', client: client.index, gen: client.gen });
