@@ -11,7 +11,10 @@ import { DhcpClient } from './clients';
 import { blockOf, blockRows, nodeIdOf, ownBlocks, statistic } from './ctl-text';
 import { Lab, sleep, waitFor, type DaemonHandle } from './lab';
 
-/** Short claims (refresh every 4 s), learning on: a restart that waited for learning would take 16 s. */
+/**
+ * Short claims (refresh every 4 s). The first start skips learning to save time; the restart
+ * runs with it (no -L), so a restart that waited for learning would answer only after 16 s.
+ */
 const TIMERS = ['-B', '16', '-t', '2'];
 const BLOCK_TIMEOUT_MS = 16_000;
 
@@ -56,7 +59,7 @@ describe('kill -9 with 9 leases, restart within seconds', { timeout: 150_000 }, 
 
   before(async () => {
     for (let i = 0; i < 3; i++) lab.addNode(i);
-    for (let i = 0; i < 3; i++) daemons.push(lab.startDaemon(i, TIMERS));
+    for (let i = 0; i < 3; i++) daemons.push(lab.startDaemon(i, [...TIMERS, '-L']));
     for (let j = 0; j < 9; j++) clients.push({ client: DhcpClient.udhcpc(lab, lab.addClient(0).ns), node: 0 });
     for (const node of [1, 2]) clients.push({ client: DhcpClient.udhcpc(lab, lab.addClient(node).ns), node });
     await Promise.all(clients.map((c) => c.client.waitBound(60_000)));
@@ -122,5 +125,52 @@ describe('kill -9 with 9 leases, restart within seconds', { timeout: 150_000 }, 
     const all = clients.map((c) => c.client.current());
     assert.equal(new Set(all).size, all.length, `duplicate address in the mesh: ${all.join(' ')}`);
     for (const c of clients) assert.equal(c.client.configured(), c.client.current());
+  });
+});
+
+describe('a daemon down longer than its claims comes back without the block another node took', { timeout: 90_000 }, () => {
+  const lab = new Lab();
+  // Two blocks of four in the whole network, claims lasting 6 s: node 1 wants both.
+  const net = ['-N', '10.0.128.0/29', '-B', '6', '-t', '2', '-L'];
+  let d0: DaemonHandle;
+  let d1: DaemonHandle;
+
+  before(async () => {
+    lab.addNode(0);
+    lab.addNode(1);
+    d0 = lab.startDaemon(0, [...net, '-s', '1']);
+    await waitFor('node 0 to own a block', () => (tryOwnBlocks(lab, d0)?.size ?? 0) > 0, 20_000, 200);
+    d1 = lab.startDaemon(1, [...net, '-s', '4']);
+    await waitFor('node 1 to own the other block', () => (tryOwnBlocks(lab, d1)?.size ?? 0) === 1, 20_000, 200);
+  });
+
+  after(async () => {
+    await lab.close();
+  });
+
+  test('expired blocks are dropped at restore, and no block is owned twice', async () => {
+    const [x] = [...ownBlocks(lab, d0)];
+    assert.ok(x !== undefined);
+    const id1 = nodeIdOf(lab, d1);
+    d0.proc.kill('SIGTERM');
+    await waitFor('node 0 to stop', () => d0.proc.exitCode !== null, 5_000, 50);
+    const saved = readStateFile(d0);
+    assert.deepEqual(saved.blocks.map((b) => b.index), [x], 'the state file holds the block node 0 owned');
+    await waitFor(`node 1 to take block ${x} once node 0's claim expired`, () => ownBlocks(lab, d1).has(x), 30_000, 250);
+    assert.ok((saved.blocks[0]?.expiresAtWallMs ?? Infinity) < Date.now(), 'the saved claim has run out');
+
+    const r0 = lab.restartDaemon(d0, [...net, '-s', '1']);
+    await waitFor('the restarted daemon to answer', () => tryOwnBlocks(lab, r0), 10_000, 100);
+    // Watch both tables for a while: node 0, which wants a block and has none, must never own x.
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      assert.ok(!ownBlocks(lab, r0).has(x), `node 0 owns block ${x} again`);
+      assertSingleOwners(lab, [r0, d1]);
+      await sleep(100);
+    }
+    assert.equal(ownBlocks(lab, d1).size, 2, 'node 1 keeps both blocks');
+    const row = blockRows(lab, r0).find((r) => r.index === x);
+    assert.ok(row !== undefined && row.state === 2 && row.owner === id1, `node 0 sees block ${x} as ${JSON.stringify(row)}`);
+    assert.match(r0.log, /restored 0 blocks and 0 leases/);
   });
 });
