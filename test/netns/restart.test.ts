@@ -4,12 +4,14 @@
 // comes back without the blocks another node took meanwhile.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DhcpClient } from './clients';
 import { blockOf, blockRows, nodeIdOf, ownBlocks, statistic } from './ctl-text';
-import { Lab, sleep, waitFor, type DaemonHandle } from './lab';
+import { Lab, REPO, sh, sleep, waitFor, type DaemonHandle } from './lab';
 
 /**
  * Short claims (refresh every 4 s). The first start skips learning to save time; the restart
@@ -172,5 +174,75 @@ describe('a daemon down longer than its claims comes back without the block anot
     const row = blockRows(lab, r0).find((r) => r.index === x);
     assert.ok(row !== undefined && row.state === 2 && row.owner === id1, `node 0 sees block ${x} as ${JSON.stringify(row)}`);
     assert.match(r0.log, /restored 0 blocks and 0 leases/);
+  });
+});
+
+describe('a missing, truncated, corrupt or foreign state file is logged in one line and ignored', { timeout: 60_000 }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ddhcpd-statefile-'));
+  const NODE_ID = '5a5a5a5a00000001';
+  const MESH = { prefix: 0x0a008000, prefixLen: 17, blockSize: 4 };
+  const valid = (over: Record<string, unknown> = {}): string => JSON.stringify({
+    version: 1, savedAtWallMs: Date.now(), nodeId: NODE_ID, ...MESH,
+    blocks: [{ index: 77, expiresAtWallMs: Date.now() + 60_000 }],
+    leases: [{ ip: MESH.prefix + 77 * 4 + 1, chaddr: '02aabbccddee00000000000000000000', state: 'leased', expiresAtWallMs: Date.now() + 60_000 }],
+    ...over,
+  }, null, 2);
+  const cases: Record<string, string | undefined> = {
+    missing: undefined,
+    empty: '',
+    truncated: valid().slice(0, 150),
+    binary: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) & 255)).toString('latin1'),
+    notAnObject: '[1, 2, 3]',
+    otherVersion: valid({ version: 2 }),
+    otherNetwork: valid({ prefix: 0x0a010000, prefixLen: 16 }),
+    otherBlockSize: valid({ blockSize: 8 }),
+    otherNode: valid({ nodeId: '5a5a5a5a00000002' }),
+    blockOutOfRange: valid({ blocks: [{ index: 8192, expiresAtWallMs: Date.now() + 60_000 }] }),
+    duplicateLease: valid({ leases: [1, 2].map(() => ({ ip: MESH.prefix + 309, chaddr: '02aabbccddee00000000000000000000', state: 'leased', expiresAtWallMs: Date.now() + 60_000 })) }),
+    deepNesting: '['.repeat(200_000),
+  };
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Starts ddhcpd with no interfaces (it waits for them), reads its table, stops it. */
+  async function startOnce(name: string, content: string | undefined): Promise<{ log: string; rows: string; code: number | null }> {
+    const stateDir = path.join(dir, name);
+    mkdirSync(stateDir);
+    writeFileSync(path.join(stateDir, 'node-id'), `${NODE_ID}\n`);
+    if (content !== undefined) writeFileSync(path.join(stateDir, 'state.json'), content);
+    const ctl = path.join(dir, `${name}.ctl`);
+    const proc = spawn(process.execPath, [path.join(REPO, 'dist', 'ddhcpd.js'), '-S', '-i', 'nosuchif0', '-N', '10.0.128.0/17', '-b', '2',
+      '-C', ctl, '--state-dir', stateDir, '-v'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    proc.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const rows = await waitFor(`ddhcpd (${name}) to answer`, () => {
+      try {
+        return sh(process.execPath, [path.join(REPO, 'dist', 'ddhcpdctl.js'), '-C', ctl, '-b']);
+      } catch {
+        return undefined;
+      }
+    }, 20_000, 100);
+    proc.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+    return { log, rows, code };
+  }
+
+  test('each bad file: one line, a fresh start, no crash; a good file restores its block', async () => {
+    const results = await Promise.all([...Object.entries(cases), ['good', valid()] as const].map(async ([name, content]) => [name, await startOnce(name, content)] as const));
+    for (const [name, r] of results) {
+      assert.equal(r.code, 0, `${name}: exit code ${r.code}\n${r.log}`);
+      assert.doesNotMatch(r.log, /internal error|ERROR/, `${name}: ${r.log}`);
+      const about = r.log.split('\n').filter((l) => /state file/.test(l));
+      if (name === 'good') {
+        assert.match(r.log, /restored 1 blocks and 1 leases/);
+        assert.match(r.rows, /^77\t4\t/m, 'the good file restores block 77 as ours');
+        continue;
+      }
+      assert.equal(about.length, 1, `${name}: one line about the state file, got:\n${r.log}`);
+      assert.match(about[0] ?? '', name === 'missing' ? /no state file/ : /starting fresh/, name);
+      assert.match(r.rows, /^blocks in use: 0$/m, `${name}: started fresh`);
+      // The node id survives whatever the state file held.
+      assert.match(r.rows, new RegExp(`^node id\\t${NODE_ID.toUpperCase()}$`, 'm'));
+    }
   });
 });
