@@ -1,7 +1,8 @@
 // Keeps what must survive a restart in the state directory: the node id (chosen
 // once, random, never all zeros) and the state file (our blocks and leases).
-// Writes are atomic (write, fsync, rename) and at most once per second; a
-// missing, corrupt or foreign state file is reported in one line and ignored.
+// Writes are atomic (write, fsync, rename), at most once per second and rarer
+// when a write is costly; a missing, corrupt or foreign state file is reported
+// in one line and ignored.
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
@@ -14,6 +15,13 @@ import type { Logger } from './log';
 const NODE_ID_FILE = 'node-id';
 const STATE_FILE = 'state.json';
 const MIN_WRITE_INTERVAL_MS = 1000;
+/**
+ * Building the file takes ~10 ms per 1000 leases on a fast core and ten times
+ * that on a router; under load it must not eat the CPU that answers clients
+ * (bench/RESULTS.md): the pause after a write is at least this many times the
+ * time the write took to build, so writing stays under ~2 % of the time.
+ */
+const WRITE_COST_FACTOR = 50;
 
 function writeAtomicSync(file: string, text: string): void {
   const tmp = `${file}.tmp`;
@@ -93,20 +101,27 @@ export class StateWriter {
   private timer: NodeJS.Timeout | undefined;
   private writing = false;
   private failedOnce = false;
+  private lastCostMs = 0;
 
   constructor(
     dir: string,
     private readonly snapshot: () => PersistedState,
     private readonly wallNow: () => number,
     private readonly log: Logger,
+    private readonly elapsedMs: () => number = () => performance.now(),
   ) {
     this.file = path.join(dir, STATE_FILE);
   }
 
-  /** Something changed: write soon, but not more than once per second. */
+  /** The pause between two writes: a second, or longer when the last write was costly to build. */
+  intervalMs(): number {
+    return Math.max(MIN_WRITE_INTERVAL_MS, WRITE_COST_FACTOR * this.lastCostMs);
+  }
+
+  /** Something changed: write soon, but not more often than intervalMs(). */
   markDirty(): void {
     if (this.timer !== undefined) return;
-    const wait = Math.max(0, this.lastWrite + MIN_WRITE_INTERVAL_MS - this.wallNow());
+    const wait = Math.max(0, this.lastWrite + this.intervalMs() - this.wallNow());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.writeNow();
@@ -122,7 +137,10 @@ export class StateWriter {
     this.writing = true;
     this.lastWrite = this.wallNow();
     try {
-      await writeAtomic(this.file, encodeStateFile(fromPersisted(this.snapshot(), this.wallNow())));
+      const started = this.elapsedMs();
+      const text = encodeStateFile(fromPersisted(this.snapshot(), this.wallNow()));
+      this.lastCostMs = this.elapsedMs() - started;
+      await writeAtomic(this.file, text);
       this.failedOnce = false;
     } catch (e) {
       if (!this.failedOnce) this.log.error(`cannot write state file ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
