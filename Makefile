@@ -17,9 +17,10 @@ deps:
 build: deps dist/ddhcpd_native.node
 	$(NODE) scripts/build.mjs
 
+# Linked beside and renamed: running daemons have the old file mapped (see scripts/build.mjs).
 dist/ddhcpd_native.node: src/io/native/ddhcpd_native.c
 	@mkdir -p dist
-	$(CC) -O2 -Wall -Wextra -shared -fPIC -I$(NODE_INCLUDE) -o $@ $<
+	$(CC) -O2 -Wall -Wextra -shared -fPIC -I$(NODE_INCLUDE) -o $@.tmp $< && mv -f $@.tmp $@
 
 typecheck: deps
 	npx tsc --noEmit -p .

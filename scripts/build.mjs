@@ -2,7 +2,7 @@
 // with plain node and no node_modules. The netlink package's native binding is
 // copied beside the bundle and loaded from there instead of via node-gyp-build.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +14,15 @@ mkdirSync('dist', { recursive: true });
 const netlinkDir = path.dirname(require.resolve('netlink/package.json'));
 const built = path.join(netlinkDir, 'build/Release/netlink_binding.node');
 const prebuilt = path.join(netlinkDir, `prebuilds/linux-${arch}/node.napi.node`);
-copyFileSync(existsSync(built) ? built : prebuilt, 'dist/netlink.node');
+// Running daemons (tests in parallel with a build) have the .node file mapped: rewriting
+// it in place crashes them (SIGSEGV), so every output is replaced by rename, never rewritten.
+function replaceFile(dest, bytes, mode) {
+  if (existsSync(dest) && readFileSync(dest).equals(bytes)) return;
+  const tmp = `${dest}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes, { mode });
+  renameSync(tmp, dest);
+}
+replaceFile('dist/netlink.node', readFileSync(existsSync(built) ? built : prebuilt), 0o755);
 
 const nativeBeside = {
   name: 'native-beside-bundle',
@@ -47,5 +55,8 @@ const common = {
   logLevel: 'warning',
 };
 
-await build({ ...common, entryPoints: ['src/cli/ddhcpd.ts'], outfile: 'dist/ddhcpd.js', banner: { js: '#!/usr/bin/env node' } });
-await build({ ...common, entryPoints: ['src/cli/ddhcpdctl.ts'], outfile: 'dist/ddhcpdctl.js', banner: { js: '#!/usr/bin/env node' } });
+for (const [entry, outfile] of [['src/cli/ddhcpd.ts', 'dist/ddhcpd.js'], ['src/cli/ddhcpdctl.ts', 'dist/ddhcpdctl.js']]) {
+  // A daemon started while a bundle is half written would not parse: write, then rename.
+  const out = await build({ ...common, entryPoints: [entry], outfile, write: false, banner: { js: '#!/usr/bin/env node' } });
+  for (const f of out.outputFiles) replaceFile(f.path, Buffer.from(f.contents), 0o644);
+}
