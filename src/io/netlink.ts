@@ -2,7 +2,7 @@
 // client interface's IPv4 address and the server interface's usable IPv6
 // link-local address. Any link or address event triggers one debounced re-read
 // of the (small) link and address tables, so NEW/DEL ordering never matters
-// and nothing polls.
+// and nothing polls; a failed or unanswered re-read is retried with backoff.
 
 import * as netlink from 'netlink';
 
@@ -21,7 +21,37 @@ export interface InterfaceWatcher {
   close(): void;
 }
 
-const DEBOUNCE_MS = 30;
+export interface LinkRow {
+  readonly name: string;
+  readonly index: number;
+  readonly up: boolean;
+}
+
+export interface AddressRow {
+  readonly index: number;
+  readonly family: 4 | 6;
+  readonly bytes: Uint8Array;
+  /** False while duplicate address detection runs (tentative) or after it failed. */
+  readonly usable: boolean;
+}
+
+/** Where the tables and the change notifications come from; rtnetlink unless a test injects one. */
+export interface LinkSource {
+  /** `onEvent` for every change (or sign of lost changes); `onError` for socket errors. */
+  subscribe(onEvent: () => void, onError: (err: Error) => void): void;
+  dump(): Promise<{ readonly links: readonly LinkRow[]; readonly addresses: readonly AddressRow[] }>;
+  close(): void;
+}
+
+export interface WatchTiming {
+  readonly debounceMs: number;
+  readonly retryFirstMs: number;
+  readonly retryMaxMs: number;
+}
+
+const DEFAULT_TIMING: WatchTiming = { debounceMs: 30, retryFirstMs: 1_000, retryMaxMs: 30_000 };
+/** A dump reply the kernel never finishes must not stall tracking for good. */
+const DUMP_TIMEOUT_MS = 5_000;
 
 /** RFC 5952 text form: the longest run of two or more zero groups becomes "::". */
 export function formatIpv6(bytes: Uint8Array): string {
@@ -55,6 +85,26 @@ function sameState(a: InterfaceState, b: InterfaceState): boolean {
   return a.ifindex === b.ifindex && a.up === b.up && a.ipv4 === b.ipv4 && a.linkLocal === b.linkLocal;
 }
 
+function isLinkLocal(bytes: Uint8Array): boolean {
+  return bytes.length === 16 && bytes[0] === 0xfe && ((bytes[1] ?? 0) & 0xc0) === 0x80;
+}
+
+/** The state of `name` in one consistent read of the tables. */
+export function deriveState(name: string, links: readonly LinkRow[], addresses: readonly AddressRow[]): InterfaceState {
+  const link = links.find((l) => l.name === name);
+  if (link === undefined) return absent(name);
+  const own = addresses.filter((a) => a.index === link.index);
+  const v4 = own.find((a) => a.family === 4 && a.bytes.length === 4);
+  const ll = own.find((a) => a.family === 6 && a.usable && isLinkLocal(a.bytes));
+  return {
+    name,
+    ifindex: link.index,
+    up: link.up,
+    ipv4: v4 === undefined ? undefined : v4.bytes.join('.'),
+    linkLocal: ll === undefined ? undefined : formatIpv6(ll.bytes),
+  };
+}
+
 /**
  * Watches `names` and calls `onChange` with the new state of each interface
  * whose state changed (also once at start for every name).
@@ -63,14 +113,22 @@ export function watchInterfaces(
   names: readonly string[],
   onChange: (state: InterfaceState) => void,
   onError: (err: Error) => void,
+  source: LinkSource = openRtnetlinkSource(),
+  timing: WatchTiming = DEFAULT_TIMING,
 ): InterfaceWatcher {
-  const states = new Map<string, InterfaceState>(names.map((n) => [n, absent(n)]));
-  const events = netlink.createRtNetlink({ ref: true } as Parameters<typeof netlink.createRtNetlink>[0]);
-  const dumps = netlink.createRtNetlink();
+  const states = new Map<string, InterfaceState>();
   let timer: NodeJS.Timeout | undefined;
+  let timerDelayMs = 0;
+  let retryMs = timing.retryFirstMs;
   let running = false;
   let again = false;
   let closed = false;
+
+  const publish = (next: InterfaceState): void => {
+    const prev = states.get(next.name);
+    states.set(next.name, next);
+    if (prev === undefined || !sameState(prev, next)) onChange(next);
+  };
 
   const resync = async (): Promise<void> => {
     if (running) {
@@ -81,63 +139,40 @@ export function watchInterfaces(
     try {
       do {
         again = false;
-        const links = await dumps.getLinks();
-        const addrs = await dumps.getAddresses();
+        const { links, addresses } = await source.dump();
         if (closed) return;
-        for (const name of names) {
-          const link = links.find((l) => l.attrs.ifname === name);
-          if (link === undefined) {
-            publish(absent(name));
-            continue;
-          }
-          const index = link.data.index ?? 0;
-          let ipv4: string | undefined;
-          let linkLocal: string | undefined;
-          for (const a of addrs) {
-            if (a.data.index !== index || a.attrs.address === undefined) continue;
-            const bytes = Uint8Array.from(a.attrs.address);
-            const flags = a.data.flags ?? {};
-            if (a.data.family === 2 && bytes.length === 4 && ipv4 === undefined) ipv4 = bytes.join('.');
-            const f = flags as Record<string, boolean | undefined>;
-            if (a.data.family === 10 && bytes.length === 16 && bytes[0] === 0xfe && ((bytes[1] ?? 0) & 0xc0) === 0x80 &&
-                !f['tentative'] && !f['dadfailed'] && linkLocal === undefined) {
-              linkLocal = formatIpv6(bytes);
-            }
-          }
-          publish({ name, ifindex: index, up: link.data.flags?.up === true, ipv4, linkLocal });
-        }
+        for (const name of names) publish(deriveState(name, links, addresses));
       } while (again && !closed);
+      retryMs = timing.retryFirstMs;
     } catch (e) {
+      if (closed) return;
       onError(e instanceof Error ? e : new Error(String(e)));
+      // No event may follow to trigger another read, so the states would stay stale.
+      schedule(retryMs);
+      retryMs = Math.min(retryMs * 2, timing.retryMaxMs);
     } finally {
       running = false;
     }
   };
 
-  const publish = (next: InterfaceState): void => {
-    const prev = states.get(next.name);
-    states.set(next.name, next);
-    if (prev === undefined || !sameState(prev, next) || !initialised.has(next.name)) {
-      initialised.add(next.name);
-      onChange(next);
+  // An event replaces a pending (longer) retry, so backoff never delays a change.
+  const schedule = (delayMs = timing.debounceMs): void => {
+    if (closed) return;
+    if (timer !== undefined) {
+      if (delayMs >= timerDelayMs) return;
+      clearTimeout(timer);
     }
-  };
-  const initialised = new Set<string>();
-
-  const schedule = (): void => {
-    if (timer !== undefined || closed) return;
+    timerDelayMs = delayMs;
     timer = setTimeout(() => {
       timer = undefined;
       void resync();
-    }, DEBOUNCE_MS);
+    }, delayMs);
   };
 
-  events.on('message', schedule);
-  events.socket.on('error', (e: Error) => onError(e));
-  dumps.socket.on('error', (e: Error) => onError(e));
-  events.addMembership('LINK');
-  events.addMembership('IPV4_IFADDR');
-  events.addMembership('IPV6_IFADDR');
+  source.subscribe(() => schedule(), (e) => {
+    onError(e);
+    schedule();
+  });
   void resync();
 
   return {
@@ -145,6 +180,48 @@ export function watchInterfaces(
     close() {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
+      source.close();
+    },
+  };
+}
+
+/** The real source: one socket for link and address notifications, one for dumps. */
+export function openRtnetlinkSource(): LinkSource {
+  const events = netlink.createRtNetlink({ ref: true } as Parameters<typeof netlink.createRtNetlink>[0]);
+  const dumps = netlink.createRtNetlink();
+  const request = { timeout: DUMP_TIMEOUT_MS };
+  return {
+    subscribe(onEvent, onError) {
+      // Whatever arrives means something changed, even a message the library cannot
+      // parse; an error (ENOBUFS) means notifications were lost. Each causes a re-read.
+      events.on('message', onEvent);
+      events.on('invalid', onEvent);
+      events.socket.on('invalid', onEvent);
+      events.socket.on('truncatedMessage', onEvent);
+      events.socket.on('error', (e: Error) => onError(e));
+      dumps.socket.on('error', (e: Error) => onError(e));
+      events.addMembership('LINK');
+      events.addMembership('IPV4_IFADDR');
+      events.addMembership('IPV6_IFADDR');
+    },
+    async dump() {
+      const links = await dumps.getLinks(undefined, undefined, request);
+      const addrs = await dumps.getAddresses(undefined, undefined, request);
+      return {
+        links: links.flatMap((l) => (l.attrs.ifname === undefined ? [] : [{ name: l.attrs.ifname, index: l.data.index ?? 0, up: l.data.flags?.up === true }])),
+        addresses: addrs.flatMap((a): AddressRow[] => {
+          if (a.attrs.address === undefined || (a.data.family !== 2 && a.data.family !== 10)) return [];
+          const f = (a.data.flags ?? {}) as Record<string, boolean | undefined>;
+          return [{
+            index: a.data.index ?? 0,
+            family: a.data.family === 2 ? 4 : 6,
+            bytes: Uint8Array.from(a.attrs.address),
+            usable: f['tentative'] !== true && f['dadfailed'] !== true,
+          }];
+        }),
+      };
+    },
+    close() {
       events.socket.close();
       dumps.socket.close();
     },
