@@ -1,15 +1,20 @@
-// Runs the `-H` hook as `CMD lease IP MAC` (and release, inform, endlearning,
-// like the C daemon) with arguments, never through a shell, so client data can
-// never become shell syntax. Hooks run one at a time from a bounded queue, with
-// a time limit and their output drained, so a slow or chatty hook cannot stall
-// or bloat the daemon.
+// Runs the `-H` hook as the C daemon does (hook.c): `/bin/sh -e -- CMD lease IP
+// MAC` (and release, inform, endlearning). CMD is a script file sh reads and the
+// rest are its positional arguments, so neither client data nor the path is ever
+// parsed as shell syntax. Hooks run one at a time from a bounded queue, in their
+// own process group, killed with everything they started after a time limit;
+// their output is read only up to a cap, so a hanging or chatty hook cannot stall
+// the daemon, its hook queue or its CPU.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from './log';
 
 const MAX_QUEUED = 256;
-const TIME_LIMIT_MS = 10_000;
+const DEFAULT_TIME_LIMIT_MS = 10_000;
 const MAX_LOGGED_OUTPUT = 512;
+/** Past this much output the pipes are no longer read: the hook blocks until the time limit. */
+const MAX_READ_OUTPUT = 64 * 1024;
+const SHELL = '/bin/sh';
 
 export class HookRunner {
   private readonly queue: string[][] = [];
@@ -19,6 +24,7 @@ export class HookRunner {
   constructor(
     private readonly command: string | undefined,
     private readonly log: Logger,
+    private readonly timeLimitMs = DEFAULT_TIME_LIMIT_MS,
   ) {}
 
   run(args: readonly string[]): void {
@@ -41,34 +47,61 @@ export class HookRunner {
     const args = this.queue.shift();
     if (args === undefined) return;
     this.running = true;
+    const command = this.command;
     let output = '';
-    const child = spawn(this.command, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    let read = 0;
+    // detached: its own process group, so the time limit reaches what the script started too.
+    const child = spawn(SHELL, ['-e', '--', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], shell: false, detached: true });
     const collect = (chunk: Buffer): void => {
-      if (output.length < MAX_LOGGED_OUTPUT) output += chunk.toString('utf8', 0, MAX_LOGGED_OUTPUT);
+      if (output.length < MAX_LOGGED_OUTPUT) output += chunk.toString('utf8', 0, MAX_LOGGED_OUTPUT - output.length);
+      read += chunk.length;
+      if (read > MAX_READ_OUTPUT) {
+        child.stdout?.pause();
+        child.stderr?.pause();
+      }
     };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    let finished = false;
     const killer = setTimeout(() => {
-      this.log.warn(`hook ${this.command} ${args.join(' ')} ran longer than ${TIME_LIMIT_MS / 1000} s; killed`);
-      child.kill('SIGKILL');
-    }, TIME_LIMIT_MS);
+      this.log.warn(`hook ${command} ${args.join(' ')} ran longer than ${this.timeLimitMs / 1000} s; killed`);
+      killGroup(child);
+    }, this.timeLimitMs);
     const done = (): void => {
+      if (finished) return;
+      finished = true;
       clearTimeout(killer);
+      // Whatever the script left behind holds our pipes open: do not wait for it.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
       this.running = false;
       this.log.clearOnce('hook-queue-full');
       this.next();
     };
     child.once('error', (e) => {
-      this.log.once(`hook-error-${e.message}`, 1, `hook ${this.command} cannot run: ${e.message}`);
+      this.log.once(`hook-error-${e.message}`, 1, `hook ${command} cannot run: ${e.message}`);
       done();
     });
-    child.once('close', (code) => {
-      if (code !== 0 && code !== null) {
-        this.log.warn(`hook ${this.command} ${args.join(' ')} exited ${code}: ${output.trim().slice(0, MAX_LOGGED_OUTPUT)}`);
-      } else if (output.trim() !== '') {
-        this.log.debug(`hook ${args[0] ?? ''}: ${output.trim().slice(0, MAX_LOGGED_OUTPUT)}`);
-      }
-      done();
+    // 'exit', not 'close': a background process of the hook may keep the pipes open for long.
+    child.once('exit', (code, signal) => {
+      // Let output already in the pipes arrive before it is logged.
+      setImmediate(() => {
+        if (code !== 0 && code !== null) {
+          this.log.warn(`hook ${command} ${args.join(' ')} exited ${code}: ${output.trim().slice(0, MAX_LOGGED_OUTPUT)}`);
+        } else if (signal === null && output.trim() !== '') {
+          this.log.debug(`hook ${args[0] ?? ''}: ${output.trim().slice(0, MAX_LOGGED_OUTPUT)}`);
+        }
+        done();
+      });
     });
+  }
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // the group is gone already
   }
 }
