@@ -44,6 +44,9 @@ const DHCP_RECV_COUNTER: Partial<Record<number, CounterName>> = {
 /** The command byte of a DDHCP header (shared/ddhcp-vectors/README.md, "Wire format"). */
 const DDHCP_COMMAND_OFFSET = 14;
 
+/** A socket that failed to open (port 67 held by dnsmasq, say) is tried again this often. */
+const OPEN_RETRY_MS = 5_000;
+
 export interface DaemonHooks {
   /** Re-reads configuration for `reload`; resolves to the new config or an error text. */
   rereadConfig?: () => Promise<DaemonConfig | string>;
@@ -67,6 +70,7 @@ export class Daemon implements DaemonApi {
   private meshIfindex: number | undefined;
   private meshReady = false;
   private opening = new Set<string>();
+  private readonly openRetries = new Map<'dhcp' | 'mesh', NodeJS.Timeout>();
   private readonly ifStates = new Map<string, InterfaceState>();
   private stopped = false;
   readonly nodeId: string;
@@ -213,13 +217,15 @@ export class Daemon implements DaemonApi {
           if (this.stopped) return s.close();
           this.dhcpSocket = s;
           this.dhcpIfindex = state.ifindex;
+          this.log.clearOnce('open-dhcp');
           this.log.info(`serving DHCP on ${state.name}`);
           const now = this.ifStates.get(state.name);
           if (now !== undefined && (now.ifindex !== state.ifindex || !now.up)) this.followClient(now);
         })
         .catch((e: Error) => {
           this.opening.delete('dhcp');
-          this.log.error(`cannot open DHCP socket on ${state.name}: ${e.message}`);
+          this.log.once('open-dhcp', 1, `cannot open DHCP socket on ${state.name}: ${e.message}; retrying every ${OPEN_RETRY_MS / 1000} s`);
+          this.retryOpen('dhcp', state.name);
         });
     }
   }
@@ -232,6 +238,9 @@ export class Daemon implements DaemonApi {
       this.meshIfindex = undefined;
     }
     this.meshReady = usable && state.linkLocal !== undefined;
+    // Without a link-local source address nothing can be sent; usually DAD, about 1.5 s after link up.
+    if (usable && !this.meshReady) this.log.once(`if-nolinklocal-${state.name}`, 3, `server interface ${state.name} is up; waiting for its IPv6 link-local address`);
+    else this.log.clearOnce(`if-nolinklocal-${state.name}`);
     this.flushBacklog();
     if (usable && this.mesh === undefined && !this.opening.has('mesh')) {
       this.opening.add('mesh');
@@ -241,6 +250,7 @@ export class Daemon implements DaemonApi {
           if (this.stopped) return m.close();
           this.mesh = m;
           this.meshIfindex = state.ifindex;
+          this.log.clearOnce('open-mesh');
           this.log.info(`mesh sockets open on ${state.name}`);
           const now = this.ifStates.get(state.name);
           if (now !== undefined && (now.ifindex !== state.ifindex || !now.up)) this.followServer(now);
@@ -248,9 +258,22 @@ export class Daemon implements DaemonApi {
         })
         .catch((e: Error) => {
           this.opening.delete('mesh');
-          this.log.error(`cannot open mesh sockets on ${state.name}: ${e.message}`);
+          this.log.once('open-mesh', 1, `cannot open mesh sockets on ${state.name}: ${e.message}; retrying every ${OPEN_RETRY_MS / 1000} s`);
+          this.retryOpen('mesh', state.name);
         });
     }
+  }
+
+  /** Without a retry, only the next netlink change of that interface would try again. */
+  private retryOpen(kind: 'dhcp' | 'mesh', name: string): void {
+    if (this.stopped || this.openRetries.has(kind)) return;
+    this.openRetries.set(kind, setTimeout(() => {
+      this.openRetries.delete(kind);
+      const now = this.ifStates.get(name);
+      if (now === undefined || this.stopped) return;
+      if (kind === 'dhcp') this.followClient(now);
+      else this.followServer(now);
+    }, OPEN_RETRY_MS));
   }
 
   // ---- DaemonApi -------------------------------------------------------
@@ -357,6 +380,7 @@ export class Daemon implements DaemonApi {
     this.stopped = true;
     this.timer.cancel();
     this.watcher?.close();
+    for (const t of this.openRetries.values()) clearTimeout(t);
     this.dhcpSocket?.close();
     this.mesh?.close();
   }

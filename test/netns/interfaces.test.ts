@@ -4,6 +4,7 @@
 // and leases, and serve and announce again once the interface is back.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { DhcpClient } from './clients';
 import { blockOf, blockRows, nodeIdOf, ownBlocks, statistic } from './ctl-text';
@@ -163,6 +164,23 @@ describe('interface tracking under a running daemon', { timeout: 240_000 }, () =
       assert.equal(waits, 1, `${dev}: expected one waiting line:\n${d2.log}`);
     }
     assert.ok(alive(d2), `daemon died:\n${d2.log.slice(-2000)}`);
+  });
+
+  test('(5) port 67 taken by another program at start: logged, retried, served once it is free', async () => {
+    const ns = lab.addNode(3);
+    const blocker = lab.track(spawn('ip', ['netns', 'exec', ns, process.execPath, '-e',
+      "require('node:dgram').createSocket('udp4').bind(67, () => console.log('bound'))"], { stdio: ['ignore', 'pipe', 'ignore'] }));
+    await new Promise((resolve) => blocker.stdout?.once('data', resolve));
+    const d3 = lab.startDaemon(3, ['-L', '-s', '2']);
+    await waitLogged(d3, 'the daemon to report port 67 in use', () => d3.log.includes('cannot open DHCP socket on br-client'), 10_000);
+    blocker.kill('SIGKILL');
+    await waitLogged(d3, 'the DHCP socket to open once the port is free', () => d3.log.includes('serving DHCP on br-client'), 15_000);
+    const c = lab.addClient(3);
+    const client = DhcpClient.udhcpc(lab, c.ns);
+    const ip = await waitLogged(d3, 'a lease from node 3', () => client.current(), 30_000);
+    assert.ok(ownBlocks(lab, d3).has(blockOf(ip)));
+    assert.equal(count(d3.log, 'cannot open DHCP socket on br-client'), 1, 'a repeating failure is logged once');
+    assert.ok(alive(d3));
   });
 
   test('the daemons stayed up throughout', () => {
