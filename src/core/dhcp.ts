@@ -9,7 +9,7 @@ import { readIpv4Option, readMessageType } from './dhcp-fields';
 import { forwardRelease, forwardRenewal } from './forward';
 import { blockOf, formatMac, isInNetwork } from './ipv4';
 import type { SlotRef } from './leases';
-import { findSlot, firstFreeAddress, freeLease, isFreeForClient, leaseTimeSec, OFFER_HOLD_MS, serverIdentifier, setLease } from './leases';
+import { findSlot, firstFreeAddress, freeLease, isFreeForClient, leaseTimeSec, MAX_DECLINED, MAX_OFFERS, OFFER_HOLD_MS, serverIdentifier, setLease } from './leases';
 import type { NodeState, Step } from './state';
 import { drop, emit } from './state';
 import type { Ipv4, Mac } from './types';
@@ -66,6 +66,8 @@ function handleDiscover(st: NodeState, step: Step, req: DhcpMessage, mac: Mac, s
     st.spareDirty = true;
     return drop(step, st.learningUntil !== undefined && st.ours.size === 0 ? 'learning' : 'noFreeLease');
   }
+  // A new offer when the table is full waits for old ones to lapse (the client retries).
+  if (ref.slot.state === 'free' && st.offered.size >= MAX_OFFERS) return drop(step, 'offerTableFull');
   // A leased address offered again stays leased: the offer must not shorten the lease.
   if (ref.slot.state !== 'leased') setLease(st, step.now, ip, ref, 'offered', mac, req.chaddr, step.now + OFFER_HOLD_MS);
   sendOffer(st, step, req, ip, sid);
@@ -128,11 +130,21 @@ function handleClientRelease(st: NodeState, step: Step, req: DhcpMessage, mac: M
   if (b?.state === 'claimed' && b.ownerAddress !== undefined) forwardRelease(st, step, req, ip, b.ownerAddress);
 }
 
+/** Many declines at once are an attack or a broken client, not that many hosts squatting: the oldest goes back. */
+function releaseOldestDeclined(st: NodeState, step: Step): void {
+  const oldest = st.declined.values().next();
+  if (oldest.done === true) return;
+  const ref = findSlot(st, oldest.value);
+  if (ref === undefined) st.declined.delete(oldest.value);
+  else freeLease(st, oldest.value, ref, step.now);
+}
+
 function handleDecline(st: NodeState, step: Step, req: DhcpMessage, mac: Mac): void {
   const ip = readIpv4Option(req, DhcpOptionCode.RequestedAddress);
   const ref = ip === undefined ? undefined : findSlot(st, ip);
   if (ip === undefined || ref === undefined || !heldBy(ref, mac)) return;
   const until = step.now + st.cfg.blockTimeoutSec * DECLINE_BLOCK_TIMEOUTS * 1000;
+  if (st.declined.size >= MAX_DECLINED) releaseOldestDeclined(st, step);
   setLease(st, step.now, ip, ref, 'declined', mac, req.chaddr, until);
   emit(step, { kind: 'declined', ip, mac });
 }

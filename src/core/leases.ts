@@ -12,6 +12,14 @@ import type { Ipv4, LeaseState, Mac, Millis } from './types';
 
 /** RFC 2131 leaves the offer hold time to the server; 12 s as the brief and C's dhcp.c use. */
 export const OFFER_HOLD_MS = 12_000;
+/**
+ * Offers held at once. A DISCOVER flood from random MACs would otherwise hold every
+ * address we have and make us claim one more block per claim round for as long as it
+ * lasts; legitimate offers live for a round trip, or 12 s when the REQUEST is lost.
+ */
+export const MAX_OFFERS = 4096;
+/** Declined addresses kept out of use at once; past it the oldest goes back into use. */
+export const MAX_DECLINED = 256;
 const DEFAULT_LEASE_SEC = 300;
 
 export function leaseTimeSec(st: NodeState): number {
@@ -109,6 +117,7 @@ export function setLease(st: NodeState, now: Millis, ip: Ipv4, ref: SlotRef, sta
   if (slot.mac !== undefined && slot.mac !== mac && st.byMac.get(slot.mac) === ip) st.byMac.delete(slot.mac);
   const previous = st.byMac.get(mac);
   if (previous !== undefined && previous !== ip && state !== 'declined') releaseOther(st, previous, mac, now);
+  trackHeld(st, ip, state);
   slot.state = state;
   slot.mac = mac;
   slot.chaddr = chaddr.slice(0, 16);
@@ -126,9 +135,18 @@ function releaseOther(st: NodeState, ip: Ipv4, mac: Mac, now: Millis): void {
   if (ref.slot.state === 'offered' || ref.slot.state === 'leased') freeLease(st, ip, ref, now);
 }
 
+/** Keeps the offered and declined sets in step with the slot states; a new decline goes last. */
+function trackHeld(st: NodeState, ip: Ipv4, state: LeaseState | 'free'): void {
+  if (state === 'offered') st.offered.add(ip);
+  else st.offered.delete(ip);
+  st.declined.delete(ip);
+  if (state === 'declined') st.declined.add(ip);
+}
+
 export function freeLease(st: NodeState, ip: Ipv4, ref: SlotRef, now: Millis): void {
   const { own, slot } = ref;
   if (slot.state === 'free') return;
+  trackHeld(st, ip, 'free');
   slot.state = 'free';
   own.used--;
   st.usedTotal--;
@@ -157,6 +175,7 @@ export function dropOwnLeases(st: NodeState, block: Block): void {
   own.used = 0;
   own.slots.forEach((slot, k) => {
     const ip = start + k;
+    trackHeld(st, ip, 'free');
     st.timers.cancel(leaseTimerKey(ip));
     if (slot.mac !== undefined && st.byMac.get(slot.mac) === ip) st.byMac.delete(slot.mac);
   });

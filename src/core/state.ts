@@ -64,6 +64,9 @@ export interface NodeState {
   /** Indexes of the blocks that are ours (a subset of `blocks`, kept for cheap iteration). */
   readonly ours: Set<number>;
   readonly byMac: Map<Mac, Ipv4>;
+  /** Addresses offered, and declined ones oldest first: both capped (leases.ts MAX_OFFERS, MAX_DECLINED). */
+  readonly offered: Set<Ipv4>;
+  readonly declined: Set<Ipv4>;
   readonly pending: Map<string, PendingForward>;
   readonly peerForms: Map<string, AddressForm>;
   readonly timers: DeadlineHeap;
@@ -109,6 +112,8 @@ export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState
     claiming: new Set(),
     ours: new Set(),
     byMac: new Map(),
+    offered: new Set(),
+    declined: new Set(),
     pending: new Map(),
     peerForms: new Map(),
     timers: new DeadlineHeap(),

@@ -83,6 +83,7 @@ export type DropReason =
   | 'noServerIdentifier'
   | 'unknownDhcpMessage'
   | 'pendingTableFull'
+  | 'offerTableFull'
   | 'noFreeLease';
 
 export type CoreEvent =
