@@ -23,14 +23,17 @@ export function openDhcpSocket(
     const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 1 << 20 });
     let opened = false;
     socket.once('error', (e) => {
-      if (!opened) reject(e);
+      if (opened) return;
+      // A failed bind leaves the handle open; the daemon retries, so it must not leak.
+      closeQuietly(socket);
+      reject(e);
     });
     socket.bind({ port, address: '0.0.0.0', exclusive: true }, () => {
       try {
         bindSocketToDevice(socket, ifname);
         socket.setBroadcast(true);
       } catch (e) {
-        socket.close();
+        closeQuietly(socket);
         reject(e instanceof Error ? e : new Error(String(e)));
         return;
       }
@@ -50,13 +53,17 @@ export function openDhcpSocket(
           });
         },
         close() {
-          try {
-            socket.close();
-          } catch {
-            // already closed
-          }
+          closeQuietly(socket);
         },
       });
     });
   });
+}
+
+function closeQuietly(socket: dgram.Socket): void {
+  try {
+    socket.close();
+  } catch {
+    // already closed
+  }
 }

@@ -24,14 +24,18 @@ const DEFAULT_PORTS: MeshPorts = { mcastPort: DDHCP_MCAST_PORT, unicastPort: DDH
 function openUdp6(port: number, ifname: string): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket({ type: 'udp6', reuseAddr: true, ipv6Only: true, recvBufferSize: 1 << 20 });
-    socket.once('error', reject);
+    const fail = (e: unknown): void => {
+      // A failed bind leaves the handle open; the daemon retries, so it must not leak.
+      closeQuietly(socket);
+      reject(e instanceof Error ? e : new Error(String(e)));
+    };
+    socket.once('error', fail);
     socket.bind({ port, address: '::' }, () => {
-      socket.off('error', reject);
+      socket.off('error', fail);
       try {
         bindSocketToDevice(socket, ifname);
       } catch (e) {
-        socket.close();
-        reject(e instanceof Error ? e : new Error(String(e)));
+        fail(e);
         return;
       }
       resolve(socket);
@@ -46,7 +50,7 @@ export async function openMeshSockets(
   ports: MeshPorts = DEFAULT_PORTS,
 ): Promise<MeshSockets> {
   const mcast = await openUdp6(ports.mcastPort, ifname);
-  let direct: dgram.Socket;
+  let direct: dgram.Socket | undefined;
   try {
     direct = await openUdp6(ports.unicastPort, ifname);
     mcast.addMembership(DDHCP_MCAST_GROUP, `::%${ifname}`);
@@ -54,7 +58,9 @@ export async function openMeshSockets(
     mcast.setMulticastTTL(1);
     mcast.setMulticastLoopback(false);
   } catch (e) {
-    mcast.close();
+    // A leftover unicast socket would go on taking a share of port 1235's packets.
+    closeQuietly(mcast);
+    if (direct !== undefined) closeQuietly(direct);
     throw e;
   }
   const stripZone = (address: string): string => address.split('%')[0] ?? address;
@@ -73,13 +79,16 @@ export async function openMeshSockets(
       direct.send(bytes, ports.unicastPort, `${to}%${ifname}`, report);
     },
     close() {
-      for (const s of [mcast, direct]) {
-        try {
-          s.close();
-        } catch {
-          // already closed
-        }
-      }
+      closeQuietly(mcast);
+      closeQuietly(direct);
     },
   };
+}
+
+function closeQuietly(socket: dgram.Socket): void {
+  try {
+    socket.close();
+  } catch {
+    // already closed
+  }
 }

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { DhcpClient } from './clients';
 import { blockOf, blockRows, nodeIdOf, ownBlocks, statistic } from './ctl-text';
@@ -13,6 +14,18 @@ import { CLIENT_PREFIX_LEN, Lab, NEXT_NODE_IP, NEXT_NODE_MAC, sh, sleep, waitFor
 /** Killed by a signal, a child has exitCode null too: both must be null. */
 function alive(d: DaemonHandle): boolean {
   return d.proc.exitCode === null && d.proc.signalCode === null;
+}
+
+/** Open sockets of the daemon (`ip netns exec` execs node, so the pid is the daemon's). */
+function socketCount(d: DaemonHandle): number {
+  const dir = `/proc/${d.proc.pid ?? 0}/fd`;
+  return readdirSync(dir).filter((fd) => {
+    try {
+      return readlinkSync(`${dir}/${fd}`).startsWith('socket:');
+    } catch {
+      return false;
+    }
+  }).length;
 }
 
 function ifindexOf(ns: string, dev: string): number | undefined {
@@ -173,6 +186,9 @@ describe('interface tracking under a running daemon', { timeout: 240_000 }, () =
     await new Promise((resolve) => blocker.stdout?.once('data', resolve));
     const d3 = lab.startDaemon(3, ['-L', '-s', '2']);
     await waitLogged(d3, 'the daemon to report port 67 in use', () => d3.log.includes('cannot open DHCP socket on br-client'), 10_000);
+    const socketsBefore = socketCount(d3);
+    await sleep(11_000); // two more failed attempts, 5 s apart
+    assert.ok(socketCount(d3) - socketsBefore < 2, `a failed attempt leaks its socket: ${socketsBefore} -> ${socketCount(d3)}`);
     blocker.kill('SIGKILL');
     await waitLogged(d3, 'the DHCP socket to open once the port is free', () => d3.log.includes('serving DHCP on br-client'), 15_000);
     const c = lab.addClient(3);
