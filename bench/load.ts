@@ -153,14 +153,11 @@ async function sweep(net: BenchNet, server: RunningServer, o: LoadOptions, log: 
   };
   for (const rate of o.rates) {
     const p = await measurePoint(rate);
-    if (p.drop < MAX_DROP && !p.generatorLimited) best = p;
-    else if (p.drop < MAX_DROP) {
-      best = p;
-      break;
-    } else {
+    if (p.drop >= MAX_DROP) {
       fail = p;
       break;
     }
+    best = p;
   }
   if (o.bisect && fail !== undefined && !fail.generatorLimited) {
     const low = best?.rate ?? 0;
