@@ -9,7 +9,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeId, PersistedState } from '../core/types';
-import { decodeStateFile, encodeStateFile, fromPersisted, toPersisted } from '../wire/state-file';
+import { decodeStateFile, encodeStateFile, fromPersisted, toPersisted, type BootClock } from '../wire/state-file';
 import type { Logger } from './log';
 
 const NODE_ID_FILE = 'node-id';
@@ -77,8 +77,25 @@ export function loadOrCreateNodeId(dir: string, log: Logger): NodeId {
   return id;
 }
 
+let bootId: string | undefined | null = null;
+
+/**
+ * Now on this boot's monotonic clock (process.hrtime is CLOCK_MONOTONIC: it does not
+ * restart with the process and ignores wall-clock jumps), or undefined without a boot id.
+ */
+export function readBootClock(): BootClock | undefined {
+  if (bootId === null) {
+    try {
+      bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      bootId = undefined;
+    }
+  }
+  return bootId === undefined ? undefined : { bootId, monoMs: Number(process.hrtime.bigint() / 1_000_000n) };
+}
+
 /** The state saved by the previous run, converted to remaining times, or undefined. */
-export function loadState(dir: string, nowWallMs: number, log: Logger): PersistedState | undefined {
+export function loadState(dir: string, nowWallMs: number, log: Logger, now: BootClock | undefined = readBootClock()): PersistedState | undefined {
   const file = path.join(dir, STATE_FILE);
   let text: string;
   try {
@@ -92,7 +109,7 @@ export function loadState(dir: string, nowWallMs: number, log: Logger): Persiste
     log.warn(`ignoring state file ${file}: ${JSON.stringify(decoded.error)}; starting fresh`);
     return undefined;
   }
-  return toPersisted(decoded.value, nowWallMs);
+  return toPersisted(decoded.value, nowWallMs, now);
 }
 
 export class StateWriter {
@@ -138,7 +155,7 @@ export class StateWriter {
     this.lastWrite = this.wallNow();
     try {
       const started = this.elapsedMs();
-      const text = encodeStateFile(fromPersisted(this.snapshot(), this.wallNow()));
+      const text = encodeStateFile(fromPersisted(this.snapshot(), this.wallNow(), readBootClock()));
       this.lastCostMs = this.elapsedMs() - started;
       await writeAtomic(this.file, text);
       this.failedOnce = false;
@@ -155,7 +172,7 @@ export class StateWriter {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     try {
-      writeAtomicSync(this.file, encodeStateFile(fromPersisted(this.snapshot(), this.wallNow())));
+      writeAtomicSync(this.file, encodeStateFile(fromPersisted(this.snapshot(), this.wallNow(), readBootClock())));
     } catch (e) {
       this.log.error(`cannot write state file ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -18,9 +18,23 @@ export interface StateFileLease {
   readonly expiresAtWallMs: number;
 }
 
+/**
+ * A moment on the monotonic clock of one boot (CLOCK_MONOTONIC runs across process
+ * restarts). A restart in the same boot measures its downtime with it, so a wall
+ * clock that jumped meanwhile (a Gluon node without RTC at its first NTP sync)
+ * neither drops valid blocks nor keeps expired ones.
+ */
+export interface BootClock {
+  /** /proc/sys/kernel/random/boot_id: changes with every boot. */
+  readonly bootId: string;
+  readonly monoMs: number;
+}
+
 export interface StateFile {
   readonly version: 1;
   readonly savedAtWallMs: number;
+  /** Absent in files written without it: then only the wall clock measures the downtime. */
+  readonly savedAt?: BootClock;
   readonly nodeId: NodeId;
   readonly prefix: Ipv4;
   readonly prefixLen: number;
@@ -42,6 +56,7 @@ export type StateFileError =
 export const MAX_STATE_FILE_CHARS = 64 * 1024 * 1024;
 export const MAX_STATE_ENTRIES = 1 << 20;
 const MAX_REMAINING_MS = 2 ** 50;
+const BOOT_ID = /^[0-9a-f-]{1,64}$/;
 const LEASE_STATES: readonly string[] = ['offered', 'leased', 'declined'] satisfies readonly LeaseState[];
 
 export function encodeStateFile(s: StateFile): string {
@@ -49,7 +64,9 @@ export function encodeStateFile(s: StateFile): string {
   const line = (v: unknown): string => JSON.stringify(v);
   const list = (items: readonly unknown[]): string => (items.length === 0 ? '[]' : `[\n    ${items.map(line).join(',\n    ')}\n  ]`);
   return (
-    `{\n  "version": 1,\n  "savedAtWallMs": ${line(s.savedAtWallMs)},\n  "nodeId": ${line(s.nodeId)},\n` +
+    `{\n  "version": 1,\n  "savedAtWallMs": ${line(s.savedAtWallMs)},\n` +
+    (s.savedAt === undefined ? '' : `  "bootId": ${line(s.savedAt.bootId)},\n  "savedAtMonoMs": ${line(s.savedAt.monoMs)},\n`) +
+    `  "nodeId": ${line(s.nodeId)},\n` +
     `  "prefix": ${line(s.prefix)},\n  "prefixLen": ${line(s.prefixLen)},\n  "blockSize": ${line(s.blockSize)},\n` +
     `  "blocks": ${list(s.blocks.map((b) => ({ index: b.index, expiresAtWallMs: b.expiresAtWallMs })))},\n` +
     `  "leases": ${list(s.leases.map((l) => ({ ip: l.ip, chaddr: l.chaddr, state: l.state, expiresAtWallMs: l.expiresAtWallMs })))}\n}\n`
@@ -70,6 +87,11 @@ export function decodeStateFile(text: string): Result<StateFile, StateFileError>
 
   const savedAtWallMs = raw['savedAtWallMs'];
   if (!isWallMs(savedAtWallMs)) return bad('savedAtWallMs');
+  const bootId = raw['bootId'];
+  const savedAtMonoMs = raw['savedAtMonoMs'];
+  const hasBoot = bootId !== undefined || savedAtMonoMs !== undefined;
+  if (hasBoot && (typeof bootId !== 'string' || !BOOT_ID.test(bootId))) return bad('bootId');
+  if (hasBoot && !isWallMs(savedAtMonoMs)) return bad('savedAtMonoMs');
   const nodeId = raw['nodeId'];
   if (typeof nodeId !== 'string' || !/^[0-9a-f]{16}$/.test(nodeId)) return bad('nodeId');
   const prefixLen = raw['prefixLen'];
@@ -87,7 +109,8 @@ export function decodeStateFile(text: string): Result<StateFile, StateFileError>
   if (!blocks.ok) return blocks;
   const leases = decodeList(raw['leases'], 'leases', (v, at) => decodeLease(v, at, prefix, prefixLen), (l) => l.ip);
   if (!leases.ok) return leases;
-  return ok({ version: 1, savedAtWallMs, nodeId, prefix, prefixLen, blockSize, blocks: blocks.value, leases: leases.value });
+  const savedAt = hasBoot ? { savedAt: { bootId: bootId as string, monoMs: savedAtMonoMs as number } } : {};
+  return ok({ version: 1, savedAtWallMs, ...savedAt, nodeId, prefix, prefixLen, blockSize, blocks: blocks.value, leases: leases.value });
 }
 
 function decodeList<T>(
@@ -138,10 +161,17 @@ function decodeLease(v: unknown, at: string, prefix: number, prefixLen: number):
  * What is still valid at `nowWallMs`: unexpired blocks and the unexpired leases
  * inside them (issue 6: expired blocks are dropped and their leases forgotten).
  * A clock that went backwards never lengthens a lifetime beyond what was left
- * when the file was saved.
+ * when the file was saved. With `now` on the boot clock of the same boot the file
+ * was saved in, the downtime is measured on that clock and the wall clock is not used.
  */
-export function toPersisted(file: StateFile, nowWallMs: number): PersistedState {
-  const remaining = (expires: number): number => Math.max(0, Math.min(expires - nowWallMs, expires - file.savedAtWallMs));
+export function toPersisted(file: StateFile, nowWallMs: number, now?: BootClock): PersistedState {
+  const saved = file.savedAt;
+  const downMs = saved !== undefined && now !== undefined && saved.bootId === now.bootId && now.monoMs >= saved.monoMs
+    ? now.monoMs - saved.monoMs
+    : undefined;
+  const remaining = (expires: number): number => downMs !== undefined
+    ? Math.max(0, expires - file.savedAtWallMs - downMs)
+    : Math.max(0, Math.min(expires - nowWallMs, expires - file.savedAtWallMs));
   const blocks = file.blocks.map((b) => ({ index: b.index, remainingMs: remaining(b.expiresAtWallMs) })).filter((b) => b.remainingMs > 0);
   const kept = new Set(blocks.map((b) => b.index));
   const leases = file.leases
@@ -151,11 +181,12 @@ export function toPersisted(file: StateFile, nowWallMs: number): PersistedState 
 }
 
 /** Whole milliseconds, so the file never holds fractions of the monotonic clock. */
-export function fromPersisted(p: PersistedState, nowWallMs: number): StateFile {
+export function fromPersisted(p: PersistedState, nowWallMs: number, boot?: BootClock): StateFile {
   const now = wholeMs(nowWallMs);
   return {
     version: 1,
     savedAtWallMs: now,
+    ...(boot === undefined ? {} : { savedAt: { bootId: boot.bootId, monoMs: wholeMs(boot.monoMs) } }),
     nodeId: p.nodeId,
     prefix: p.prefix,
     prefixLen: p.prefixLen,

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -22,6 +22,7 @@ const BLOCK_TIMEOUT_MS = 16_000;
 
 interface StateFileView {
   readonly savedAtWallMs: number;
+  readonly bootId?: string;
   readonly blocks: readonly { readonly index: number; readonly expiresAtWallMs: number }[];
   readonly leases: readonly { readonly ip: number; readonly state: string }[];
 }
@@ -84,6 +85,10 @@ describe('kill -9 with 9 leases, restart within seconds', { timeout: 150_000 }, 
     const saved = readStateFile(d0);
     assert.deepEqual(new Set(saved.blocks.map((b) => b.index)), blocksBefore);
     assert.equal(saved.leases.filter((l) => l.state === 'leased').length, 9);
+    // Stamped with this boot, so the downtime is measured on the monotonic clock; private to root.
+    assert.equal(saved.bootId, readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    assert.equal(statSync(path.join(d0.stateDir, 'state.json')).mode & 0o777, 0o600);
+    assert.equal(statSync(d0.stateDir).mode & 0o777, 0o700);
     await sleep(1000);
 
     const restartedAt = Date.now();
