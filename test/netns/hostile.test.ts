@@ -147,7 +147,7 @@ describe('hostile peer on the mesh, hostile local input', { timeout: 180_000 }, 
     const wrong = macBytes('02:66:66:66:66:66');
     const renew = (addressRaw: number, xid: number): string =>
       hexOf({ ...header(), command: DdhcpCommand.RenewLease, count: 0, lease: { addressRaw, xid, leaseSeconds: 0, chaddr: wrong } });
-    const r = await toVictim([renew(ip, 0xbad1), renew(swapBytes32(ip), 0xbad2)], 1500);
+    const r = await toVictim([renew(ip, 0xbad1), renew(swapBytes32(ip), 0xbad2)], 3000);
     const answers = r.replies.map((x) => decodeDdhcp(Uint8Array.from(Buffer.from(x.hex, 'hex'))));
     assert.equal(answers.length, 2, `replies: ${JSON.stringify(r.replies)}`);
     for (const a of answers) {
