@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { BenchNet } from './netns';
 import { RELAY_IP, SERVER_IP, sleep } from './netns';
 import type { LeaseSummary } from './relay-client';
-import { CTL_BUNDLE } from './servers';
+import { ctlBundlePath } from './servers';
 
 const CLIENT_SCRIPT = path.join(__dirname, 'relay-client.ts');
 
@@ -65,7 +65,7 @@ export interface BlockUse {
 
 export function readBlockUse(net: BenchNet, ctl: string, blockSize: number): BlockUse | undefined {
   try {
-    const out = execFileSync('ip', ['netns', 'exec', net.server, process.execPath, CTL_BUNDLE, '-C', ctl, '-t', '5', '-b', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('ip', ['netns', 'exec', net.server, process.execPath, ctlBundlePath(), '-C', ctl, '-t', '5', '-b', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const blocks = (JSON.parse(out) as { blocks: BlockJson[] }).blocks.filter((b) => b.state === 'ours');
     const used = blocks.reduce((n, b) => n + (b.leases?.offered ?? 0) + (b.leases?.leased ?? 0), 0);
     return { ours: blocks.length, used, free: blocks.length * blockSize - used };

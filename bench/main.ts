@@ -14,7 +14,7 @@ import { formatMemory, runMemory, type MemoryFigures } from './memory';
 import { BenchNet } from './netns';
 import { buildProbe } from './probe';
 import { appendResults, changesSince, describeCommit, describeMachine, loadAverage, previousCommit } from './results';
-import { ddhcpdArgs, readRouterFlags, type ServerKind } from './servers';
+import { ddhcpdArgs, pinBuild, readRouterFlags, type ServerKind } from './servers';
 import { formatStartup, makeSmallState, runStartup, type StartupFigures } from './startup';
 
 const env = process.env;
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const idle: IdleFigures[] = [];
   const profiles: string[] = [];
   try {
+    pinBuild(path.join(work, 'dist'));
     net = new BenchNet();
     await net.waitLinkLocal();
     const probe = buildProbe(work);

@@ -4,15 +4,32 @@
 // dnsmasq and Kea. Each reports its pid and when it is ready to serve.
 
 import { type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BenchNet } from './netns';
 import { POOL_FIRST, POOL_LAST, POOL_NETWORK, RELAY_IP, SERVER_IP, sleep } from './netns';
 
 export const REPO = path.resolve(__dirname, '..');
-/** BENCH_BUNDLE runs another build (e.g. an older commit's dist/ddhcpd.js) for a before/after comparison. */
-export const BUNDLE = process.env['BENCH_BUNDLE'] ?? path.join(REPO, 'dist', 'ddhcpd.js');
-export const CTL_BUNDLE = path.join(REPO, 'dist', 'ddhcpdctl.js');
+/**
+ * The daemon under test. main.ts copies dist/ to its work directory first, so
+ * a rebuild in the checkout during a long run cannot change what is measured;
+ * BENCH_BUNDLE runs another build (e.g. an older commit's) for a comparison.
+ */
+export function bundlePath(): string {
+  return process.env['BENCH_BUNDLE'] ?? path.join(REPO, 'dist', 'ddhcpd.js');
+}
+
+export function ctlBundlePath(): string {
+  return path.join(path.dirname(bundlePath()), 'ddhcpdctl.js');
+}
+
+/** Copies the built daemon (bundles and native modules) to `dir` and measures that copy from now on. */
+export function pinBuild(dir: string): void {
+  const from = path.dirname(bundlePath());
+  mkdirSync(dir, { recursive: true });
+  for (const f of ['ddhcpd.js', 'ddhcpdctl.js', 'ddhcpd_native.node', 'netlink.node']) copyFileSync(path.join(from, f), path.join(dir, f));
+  process.env['BENCH_BUNDLE'] = path.join(dir, 'ddhcpd.js');
+}
 export const LEASE_SECONDS = 3600;
 
 export type ServerKind = 'ddhcpd' | 'ddhcpd-router' | 'dnsmasq' | 'kea';
@@ -49,7 +66,7 @@ export interface DdhcpdSetup {
 export function ddhcpdArgs(dir: string, s: DdhcpdSetup): { args: string[]; ctl: string } {
   const ctl = path.join(dir, 'ctl');
   const lease = [(LEASE_SECONDS >>> 24) & 255, (LEASE_SECONDS >>> 16) & 255, (LEASE_SECONDS >>> 8) & 255, LEASE_SECONDS & 255].join('.');
-  const args = [...s.nodeFlags, BUNDLE, '-c', 'eth0', '-i', 'bat0', '-N', POOL_NETWORK, '-b', String(s.blockSizePow),
+  const args = [...s.nodeFlags, bundlePath(), '-c', 'eth0', '-i', 'bat0', '-N', POOL_NETWORK, '-b', String(s.blockSizePow),
     '-s', String(s.spareLeases), '-C', ctl, '--state-dir', s.stateDir ?? path.join(dir, 'state'),
     '-o', '1:4:255.255.0.0', '-o', `3:4:${SERVER_IP}`, '-o', `51:4:${lease}`, ...s.extra];
   return { args, ctl };
