@@ -16,30 +16,11 @@ import { watchInterfaces, type InterfaceState, type InterfaceWatcher } from './i
 import { MeshBacklog } from './io/mesh-backlog';
 import { countDdhcpSend, performEffects, type Sink } from './io/perform';
 import { ensureStateDir, loadOrCreateNodeId, loadState, StateWriter } from './io/state-store';
-import { Statistics, type CounterName } from './io/stats';
+import { ddhcpCounter, dhcpCounter, Statistics } from './io/stats';
 import { DeadlineTimer } from './io/timer';
-import { DdhcpCommand } from './wire/ddhcp-message';
 import { decodeDdhcp } from './wire/ddhcp';
-import { DhcpMessageType } from './wire/dhcp-message';
 import { decodeDhcp } from './wire/dhcp';
 import { getMessageType } from './wire/dhcp-options';
-
-const DDHCP_RECV_COUNTER: Partial<Record<number, CounterName>> = {
-  [DdhcpCommand.UpdateClaim]: 'mcast.recv_updateclaim',
-  [DdhcpCommand.Inquire]: 'mcast.recv_inquire',
-  [DdhcpCommand.RenewLease]: 'direct.recv_renewlease',
-  [DdhcpCommand.LeaseAck]: 'direct.recv_leaseack',
-  [DdhcpCommand.LeaseNak]: 'direct.recv_leasenak',
-  [DdhcpCommand.Release]: 'direct.recv_release',
-};
-
-const DHCP_RECV_COUNTER: Partial<Record<number, CounterName>> = {
-  [DhcpMessageType.Discover]: 'dhcp.recv_discover',
-  [DhcpMessageType.Request]: 'dhcp.recv_request',
-  [DhcpMessageType.Release]: 'dhcp.recv_release',
-  [DhcpMessageType.Inform]: 'dhcp.recv_inform',
-  [DhcpMessageType.Decline]: 'dhcp.recv_decline',
-};
 
 /** The command byte of a DDHCP header (shared/ddhcp-vectors/README.md, "Wire format"). */
 const DDHCP_COMMAND_OFFSET = 14;
@@ -167,7 +148,7 @@ export class Daemon implements DaemonApi {
       this.log.once(`bad-ddhcp-${decoded.error.kind}`, 4, `dropping malformed DDHCP packet from ${from}: ${decoded.error.kind}`);
       return;
     }
-    const counter = DDHCP_RECV_COUNTER[decoded.value.command];
+    const counter = ddhcpCounter('recv', decoded.value.command);
     if (counter !== undefined) this.stats.add(counter);
     this.feed({ kind: 'ddhcp', from, msg: decoded.value });
   }
@@ -180,7 +161,7 @@ export class Daemon implements DaemonApi {
       this.stats.addDrop('dhcp', decoded.error.kind);
       return;
     }
-    const counter = DHCP_RECV_COUNTER[getMessageType(decoded.value) ?? 0];
+    const counter = dhcpCounter('recv', getMessageType(decoded.value) ?? 0);
     if (counter !== undefined) this.stats.add(counter);
     this.feed({ kind: 'dhcp', msg: decoded.value });
   }

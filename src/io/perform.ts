@@ -4,13 +4,12 @@
 
 import type { CoreEvent, Effect } from '../core/types';
 import { formatIpv4 } from '../config/parse';
-import { DdhcpCommand, type DdhcpMessage } from '../wire/ddhcp-message';
 import { encodeDdhcp } from '../wire/ddhcp';
-import { DhcpMessageType, type DhcpMessage } from '../wire/dhcp-message';
+import type { DhcpMessage } from '../wire/dhcp-message';
 import { encodeDhcp } from '../wire/dhcp';
 import { getMessageType } from '../wire/dhcp-options';
 import type { Logger } from './log';
-import type { CounterName, Statistics } from './stats';
+import { ddhcpCounter, dhcpCounter, type Statistics } from './stats';
 
 export interface Sink {
   /** 'deferred': held until the mesh sockets open; the sink counts it when it goes out. */
@@ -21,32 +20,17 @@ export interface Sink {
   ubusEvent(id: string, data: Record<string, string>): void;
 }
 
-const DDHCP_SEND_COUNTER: Partial<Record<number, CounterName>> = {
-  [DdhcpCommand.UpdateClaim]: 'mcast.send_updateclaim',
-  [DdhcpCommand.Inquire]: 'mcast.send_inquire',
-  [DdhcpCommand.RenewLease]: 'direct.send_renewlease',
-  [DdhcpCommand.LeaseAck]: 'direct.send_leaseack',
-  [DdhcpCommand.LeaseNak]: 'direct.send_leasenak',
-  [DdhcpCommand.Release]: 'direct.send_release',
-};
-
-const DHCP_SEND_COUNTER: Partial<Record<number, CounterName>> = {
-  [DhcpMessageType.Offer]: 'dhcp.send_offer',
-  [DhcpMessageType.Ack]: 'dhcp.send_ack',
-  [DhcpMessageType.Nak]: 'dhcp.send_nak',
-};
-
 export function countDdhcpSend(stats: Statistics, channel: 'mcast' | 'direct', command: number, bytes: number): void {
   stats.add(`${channel}.send_pkg`);
   stats.add(`${channel}.send_byte`, bytes);
-  const name = DDHCP_SEND_COUNTER[command];
+  const name = ddhcpCounter('send', command);
   if (name !== undefined) stats.add(name);
 }
 
 function countDhcpSend(stats: Statistics, msg: DhcpMessage, bytes: number): void {
   stats.add('dhcp.send_pkg');
   stats.add('dhcp.send_byte', bytes);
-  const name = DHCP_SEND_COUNTER[getMessageType(msg) ?? 0];
+  const name = dhcpCounter('send', getMessageType(msg) ?? 0);
   if (name !== undefined) stats.add(name);
 }
 

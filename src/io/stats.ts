@@ -59,3 +59,30 @@ export class Statistics {
     this.counters.clear();
   }
 }
+
+/** Counter suffixes by DDHCP command; the channel follows the command (1, 2 multicast; 16-19 direct). */
+const DDHCP_COUNTER_SUFFIX: Partial<Record<number, string>> = {
+  1: 'updateclaim', 2: 'inquire', 16: 'renewlease', 17: 'leaseack', 18: 'leasenak', 19: 'release',
+};
+/** Counter suffixes by DHCP message type (option 53). */
+const DHCP_COUNTER_SUFFIX: Partial<Record<number, string>> = {
+  1: 'discover', 2: 'offer', 3: 'request', 4: 'decline', 5: 'ack', 6: 'nak', 7: 'release', 8: 'inform',
+};
+const KNOWN = new Set<string>([...C_COUNTERS, ...EXTRA_COUNTERS]);
+
+function known(name: string): CounterName | undefined {
+  return KNOWN.has(name) ? (name as CounterName) : undefined;
+}
+
+/** The per-command counter of a DDHCP packet, e.g. mcast.recv_inquire; undefined for unknown commands. */
+export function ddhcpCounter(direction: 'send' | 'recv', command: number): CounterName | undefined {
+  const suffix = DDHCP_COUNTER_SUFFIX[command];
+  if (suffix === undefined) return undefined;
+  return known(`${command < 16 ? 'mcast' : 'direct'}.${direction}_${suffix}`);
+}
+
+/** The per-type counter of a DHCP packet, where the C daemon (or we) keep one. */
+export function dhcpCounter(direction: 'send' | 'recv', messageType: number): CounterName | undefined {
+  const suffix = DHCP_COUNTER_SUFFIX[messageType];
+  return suffix === undefined ? undefined : known(`dhcp.${direction}_${suffix}`);
+}
