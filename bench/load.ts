@@ -138,14 +138,48 @@ function describeLimit(fail: PointFigures | undefined, lastTried: PointFigures |
   return `replies later than perfdhcp's 1 s drop time (server at ${fmt(fail.serverCpuShare * 100, 0)} % of a core)`;
 }
 
-async function sweep(net: BenchNet, server: RunningServer, o: LoadOptions, log: (line: string) => void): Promise<{ points: PointFigures[]; best?: PointFigures; fail?: PointFigures }> {
+interface SweepResult {
+  points: PointFigures[];
+  best?: PointFigures;
+  fail?: PointFigures;
+  /** Why the sweep stopped early (the server died), keeping the points measured before. */
+  error?: string;
+}
+
+async function sweep(net: BenchNet, server: RunningServer, o: LoadOptions, log: (line: string) => void): Promise<SweepResult> {
+  try {
+    return await sweepRates(net, server, o, log);
+  } catch (e) {
+    if (!(e instanceof SweepAborted)) throw e;
+    return e.partial;
+  }
+}
+
+class SweepAborted extends Error {
+  constructor(readonly partial: SweepResult) {
+    super(partial.error);
+  }
+}
+
+async function sweepRates(net: BenchNet, server: RunningServer, o: LoadOptions, log: (line: string) => void): Promise<SweepResult> {
   const points: PointFigures[] = [];
   let best: PointFigures | undefined;
   let fail: PointFigures | undefined;
   let seed = 1;
   const measurePoint = async (rate: number): Promise<PointFigures> => {
     const runs: RunFigures[] = [];
-    for (let k = 0; k < o.repeats; k++) runs.push(await measureRun(net, server, rate, o.periodSec, o.clients, seed++));
+    for (let k = 0; k < o.repeats; k++) {
+      try {
+        runs.push(await measureRun(net, server, rate, o.periodSec, o.clients, seed++));
+      } catch (e) {
+        const died = server.proc.exitCode !== null || server.proc.signalCode !== null;
+        const how = died ? `server exited (code ${server.proc.exitCode}, signal ${server.proc.signalCode}) at ${rate}/s` : `run failed at ${rate}/s`;
+        const tail = server.log().trim().split('\n').slice(-5).join(' | ');
+        const error = `${how}: ${e instanceof Error ? e.message : String(e)}${tail === '' ? '' : `; log: ${tail}`}`;
+        log(`  ${server.kind}: ${error}`);
+        throw new SweepAborted({ points, ...(best === undefined ? {} : { best }), error });
+      }
+    }
     const p = summarisePoint(rate, runs, o.periodSec);
     points.push(p);
     log(formatPoint(server.kind, p));
@@ -199,21 +233,29 @@ export async function runLoad(net: BenchNet, workDir: string, o: LoadOptions, lo
       log(`  ${kind}: not measured: ${e instanceof Error ? e.message : String(e)}`);
       continue;
     }
-    let result: { points: PointFigures[]; best?: PointFigures; fail?: PointFigures };
+    let result: SweepResult;
     let before: ProcStatus;
     try {
       if (o.warmupSec > 0) await runPerfdhcp(net, { rate: 500, periodSec: o.warmupSec, clients: o.clients, cpu: GENERATOR_CPU, seed: 1000 });
       before = readStatus(server.pid);
       result = await sweep(net, server, o, log);
     } catch (e) {
-      log(`  ${kind}: sweep failed: ${e instanceof Error ? e.message : String(e)}`);
+      const how = server.proc.exitCode !== null || server.proc.signalCode !== null ? ` (server exited: code ${server.proc.exitCode}, signal ${server.proc.signalCode})` : '';
+      log(`  ${kind}: sweep failed${how}: ${e instanceof Error ? e.message : String(e)}`);
+      const tail = server.log().trim().split('\n').slice(-15).join('\n    ');
+      if (tail !== '') log(`    ${tail}`);
       await server.stop();
       continue;
     }
-    const after = readStatus(server.pid);
+    let after: ProcStatus;
+    try {
+      after = readStatus(server.pid);
+    } catch {
+      after = { vmRssKb: NaN, rssAnonKb: NaN, vmHwmKb: NaN, voluntaryCtxt: NaN, nonvoluntaryCtxt: NaN };
+    }
     await server.stop();
     const last = result.points[result.points.length - 1];
-    const limit = describeLimit(result.fail, last, o.rates[o.rates.length - 1] ?? 0);
+    const limit = result.error ?? describeLimit(result.fail, last, o.rates[o.rates.length - 1] ?? 0);
     let profile: string | undefined;
     if (kind.startsWith('ddhcpd') && result.fail !== undefined && !result.fail.generatorLimited && o.profileSec > 0) {
       profile = await profileDdhcpd(net, kind, dir, result.fail.rate, o).catch((e: unknown) => `profile failed: ${String(e)}`);
