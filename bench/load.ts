@@ -174,7 +174,9 @@ async function sweepRates(net: BenchNet, server: RunningServer, o: LoadOptions, 
       } catch (e) {
         const died = server.proc.exitCode !== null || server.proc.signalCode !== null;
         const how = died ? `server exited (code ${server.proc.exitCode}, signal ${server.proc.signalCode}) at ${rate}/s` : `run failed at ${rate}/s`;
-        const tail = server.log().trim().split('\n').slice(-5).join(' | ');
+        const lines = server.log().trim().split('\n');
+        // A fatal V8 error names itself in its first lines; the stack follows.
+        const tail = (lines.length > 12 ? [...lines.slice(0, 8), '...', ...lines.slice(-3)] : lines).join(' | ');
         const error = `${how}: ${e instanceof Error ? e.message : String(e)}${tail === '' ? '' : `; log: ${tail}`}`;
         log(`  ${server.kind}: ${error}`);
         throw new SweepAborted({ points, ...(best === undefined ? {} : { best }), error });

@@ -60,17 +60,35 @@ const BOOT_ID = /^[0-9a-f-]{1,64}$/;
 const LEASE_STATES: readonly string[] = ['offered', 'leased', 'declined'] satisfies readonly LeaseState[];
 
 export function encodeStateFile(s: StateFile): string {
+  return [...encodeStateFilePieces(s, Math.max(1, s.leases.length))].join('');
+}
+
+/**
+ * The text of encodeStateFile in pieces of at most `leasesPerPiece` leases, so a
+ * writer can let the event loop answer clients between them (10 000 leases take
+ * tens of ms to encode); the pieces joined are exactly encodeStateFile(s).
+ */
+export function* encodeStateFilePieces(s: StateFile, leasesPerPiece: number): Generator<string, void, undefined> {
   // One entry per line: small diffs when inspecting, still plain JSON.
   const line = (v: unknown): string => JSON.stringify(v);
-  const list = (items: readonly unknown[]): string => (items.length === 0 ? '[]' : `[\n    ${items.map(line).join(',\n    ')}\n  ]`);
-  return (
+  const blocks = s.blocks.map((b) => line({ index: b.index, expiresAtWallMs: b.expiresAtWallMs }));
+  yield (
     `{\n  "version": 1,\n  "savedAtWallMs": ${line(s.savedAtWallMs)},\n` +
     (s.savedAt === undefined ? '' : `  "bootId": ${line(s.savedAt.bootId)},\n  "savedAtMonoMs": ${line(s.savedAt.monoMs)},\n`) +
     `  "nodeId": ${line(s.nodeId)},\n` +
     `  "prefix": ${line(s.prefix)},\n  "prefixLen": ${line(s.prefixLen)},\n  "blockSize": ${line(s.blockSize)},\n` +
-    `  "blocks": ${list(s.blocks.map((b) => ({ index: b.index, expiresAtWallMs: b.expiresAtWallMs })))},\n` +
-    `  "leases": ${list(s.leases.map((l) => ({ ip: l.ip, chaddr: l.chaddr, state: l.state, expiresAtWallMs: l.expiresAtWallMs })))}\n}\n`
+    `  "blocks": ${blocks.length === 0 ? '[]' : `[\n    ${blocks.join(',\n    ')}\n  ]`},\n  "leases": `
   );
+  if (s.leases.length === 0) {
+    yield '[]\n}\n';
+    return;
+  }
+  const step = Number.isFinite(leasesPerPiece) && leasesPerPiece >= 1 ? Math.floor(leasesPerPiece) : s.leases.length;
+  for (let i = 0; i < s.leases.length; i += step) {
+    const lines = s.leases.slice(i, i + step).map((l) => line({ ip: l.ip, chaddr: l.chaddr, state: l.state, expiresAtWallMs: l.expiresAtWallMs }));
+    yield `${i === 0 ? '[\n    ' : ',\n    '}${lines.join(',\n    ')}`;
+  }
+  yield '\n  ]\n}\n';
 }
 
 export function decodeStateFile(text: string): Result<StateFile, StateFileError> {
