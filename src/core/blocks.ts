@@ -1,30 +1,33 @@
 // The sparse block table: a Map holding only the blocks we have heard of or
-// hold; an absent index is free. Block expiry deadlines are keyed "b<index>".
+// hold; an absent index is free. Foreign claims lapse through expiry buckets.
 // No decisions about conflicts here (consensus.ts), no leases (leases.ts).
 
 import type { Block, NodeState, OwnBlock } from './state';
-import { oursSorted } from './state';
-import { blockTimerKey } from './timers';
+import { NO_BUCKET, oursSorted } from './state';
+import { expiryTimerKey } from './timers';
 import type { Millis, NodeId } from './types';
 
 export function getBlock(st: NodeState, index: number): Block | undefined {
   return st.blocks.get(index);
 }
 
-/** A block someone else holds for a while: tentative (inquired) or claimed (announced). */
+/** A block someone else holds for a while: tentative (inquired) or claimed (announced). `found` is its entry, looked up by the caller. */
 export function markForeign(
   st: NodeState,
+  found: Block | undefined,
   index: number,
   state: 'tentative' | 'claimed',
   owner: NodeId,
   ownerAddress: string,
   timeoutAt: Millis,
 ): Block {
-  let b = st.blocks.get(index);
+  let b = found;
   if (b === undefined) {
-    b = { index, state, owner, ownerAddress, claimCount: 0, timeoutAt, own: undefined, lastAnswerAt: -Infinity };
+    b = { index, state, owner, ownerAddress, claimCount: 0, timeoutAt, own: undefined, lastAnswerAt: -Infinity, expiryBucket: NO_BUCKET };
     st.blocks.set(index, b);
   } else {
+    if (b.state === 'claiming') st.claiming.delete(index);
+    else if (b.state === 'ours' && st.ours.delete(index)) st.oursSortedCache = undefined;
     b.state = state;
     b.owner = owner;
     b.ownerAddress = ownerAddress;
@@ -32,12 +35,45 @@ export function markForeign(
     b.timeoutAt = timeoutAt;
     b.own = undefined;
   }
-  st.claiming.delete(index);
-  if (st.ours.delete(index)) st.oursSortedCache = undefined;
-  // A refresh only moves the timeout later: the earlier deadline stays and re-arms itself
-  // when it finds the block still alive (expireBlock), one heap push per timeout, not per refresh.
-  st.timers.setIfEarlier(blockTimerKey(index), timeoutAt);
+  fileExpiry(st, b, timeoutAt);
   return b;
+}
+
+/**
+ * Files a foreign block in the bucket of its timeout. A refresh only moves the timeout
+ * later, so a block already filed earlier stays there and is re-filed when that bucket
+ * comes due: per claim one bucket entry per block timeout, not one per refresh.
+ */
+function fileExpiry(st: NodeState, b: Block, at: number): void {
+  const bucket = Math.ceil(at / st.expiryStepMs);
+  if (b.expiryBucket !== NO_BUCKET && b.expiryBucket <= bucket) return;
+  b.expiryBucket = bucket;
+  const list = st.expiryBuckets.get(bucket);
+  if (list !== undefined) {
+    list.push(b.index);
+    return;
+  }
+  st.expiryBuckets.set(bucket, [b.index]);
+  st.timers.set(expiryTimerKey(bucket), bucket * st.expiryStepMs);
+}
+
+/** Frees the foreign blocks of a due bucket whose timeout has come; the others are filed again. */
+export function sweepExpiryBucket(st: NodeState, bucket: number, now: number): void {
+  const list = st.expiryBuckets.get(bucket);
+  if (list === undefined) return;
+  st.expiryBuckets.delete(bucket);
+  for (const index of list) {
+    const b = st.blocks.get(index);
+    // Entries of blocks re-filed earlier, replaced or deleted since are stale.
+    if (b === undefined || b.expiryBucket !== bucket) continue;
+    b.expiryBucket = NO_BUCKET;
+    if ((b.state !== 'tentative' && b.state !== 'claimed') || b.timeoutAt === undefined) continue;
+    if (b.timeoutAt <= now) {
+      deleteBlock(st, index);
+      // In a full mesh a claim may have found nothing free: this block is a new chance.
+      st.spareDirty = true;
+    } else fileExpiry(st, b, b.timeoutAt);
+  }
 }
 
 export function markClaiming(st: NodeState, index: number): Block {
@@ -50,10 +86,10 @@ export function markClaiming(st: NodeState, index: number): Block {
     timeoutAt: undefined,
     own: undefined,
     lastAnswerAt: -Infinity,
+    expiryBucket: NO_BUCKET,
   };
   st.blocks.set(index, b);
   st.claiming.add(index);
-  st.timers.cancel(blockTimerKey(index));
   return b;
 }
 
@@ -68,12 +104,12 @@ export function markOurs(st: NodeState, index: number, own: OwnBlock, timeoutAt:
     timeoutAt,
     own,
     lastAnswerAt: -Infinity,
+    expiryBucket: NO_BUCKET,
   };
   st.blocks.set(index, b);
   st.claiming.delete(index);
   st.ours.add(index);
   st.oursSortedCache = undefined;
-  st.timers.cancel(blockTimerKey(index));
   return b;
 }
 
@@ -81,18 +117,6 @@ export function deleteBlock(st: NodeState, index: number): void {
   st.blocks.delete(index);
   st.claiming.delete(index);
   if (st.ours.delete(index)) st.oursSortedCache = undefined;
-  st.timers.cancel(blockTimerKey(index));
-}
-
-/** Expires a tentative or claimed block whose timeout has come; our own blocks never expire here. */
-export function expireBlock(st: NodeState, index: number, now: Millis): void {
-  const b = st.blocks.get(index);
-  if (b === undefined || (b.state !== 'tentative' && b.state !== 'claimed') || b.timeoutAt === undefined) return;
-  if (b.timeoutAt <= now) {
-    deleteBlock(st, index);
-    // In a full mesh a claim may have found nothing free: this block is a new chance.
-    st.spareDirty = true;
-  } else st.timers.set(blockTimerKey(index), b.timeoutAt);
 }
 
 /**

@@ -83,14 +83,20 @@ export function runClaimRound(st: NodeState, step: Step): void {
   if (st.claiming.size > 0) st.timers.set(CLAIM_TIMER, step.now + st.cfg.tentativeTimeoutSec * 500);
 }
 
-function answerOne(st: NodeState, step: Step, b: Block, answers: Block[]): void {
-  if (step.now - b.lastAnswerAt < ANSWER_INTERVAL_MS) return;
+function answerOne(step: Step, b: Block, answers: Block[] | undefined): Block[] | undefined {
+  if (step.now - b.lastAnswerAt < ANSWER_INTERVAL_MS) return answers;
   b.lastAnswerAt = step.now;
-  answers.push(b);
+  const out = answers ?? [];
+  out.push(b);
+  return out;
 }
 
+// INQUIRE and UPDATECLAIM reach every node from every node: in a mesh of N nodes each
+// handles N claims per refresh, so these two loops look each block up once and allocate
+// only when they have something to answer.
+
 export function handleInquire(st: NodeState, step: Step, from: string, sender: NodeId, indexes: readonly number[]): void {
-  const answers: Block[] = [];
+  let answers: Block[] | undefined;
   const tentativeUntil = step.now + st.cfg.tentativeTimeoutSec * 1000;
   for (const index of indexes) {
     if (index >= st.geo.numBlocks) {
@@ -99,18 +105,18 @@ export function handleInquire(st: NodeState, step: Step, from: string, sender: N
     }
     const b = st.blocks.get(index);
     if (b === undefined || b.state === 'tentative') {
-      markForeign(st, index, 'tentative', sender, from, tentativeUntil);
+      markForeign(st, b, index, 'tentative', sender, from, tentativeUntil);
     } else if (b.state === 'ours') {
-      answerOne(st, step, b, answers);
+      answers = answerOne(step, b, answers);
     } else if (b.state === 'claiming') {
       // Tie-break (C ddhcp.c: memcmp of node ids): the larger id keeps claiming.
       if (sender > st.cfg.nodeId) {
-        markForeign(st, index, 'tentative', sender, from, tentativeUntil);
+        markForeign(st, b, index, 'tentative', sender, from, tentativeUntil);
         st.spareDirty = true;
       }
     }
   }
-  if (answers.length > 0) sendClaims(st, step, answers.sort((a, b) => a.index - b.index));
+  if (answers !== undefined) sendClaims(st, step, answers.sort((a, b) => a.index - b.index));
 }
 
 export function handleUpdateClaim(
@@ -120,28 +126,29 @@ export function handleUpdateClaim(
   sender: NodeId,
   claims: readonly ClaimEntry[],
 ): void {
-  const answers: Block[] = [];
+  let answers: Block[] | undefined;
   for (const c of claims) {
-    if (c.blockIndex >= st.geo.numBlocks) {
+    const index = c.blockIndex;
+    if (index >= st.geo.numBlocks) {
       drop(step, 'blockOutOfRange');
       continue;
     }
-    const b = st.blocks.get(c.blockIndex);
+    const b = st.blocks.get(index);
     const until = step.now + c.timeoutSec * 1000;
     if (b?.state === 'ours') {
       if (sender > st.cfg.nodeId) {
         dropOwnLeases(st, b);
-        markForeign(st, c.blockIndex, 'claimed', sender, from, until);
-        emit(step, { kind: 'blockLost', index: c.blockIndex, to: sender });
+        markForeign(st, b, index, 'claimed', sender, from, until);
+        emit(step, { kind: 'blockLost', index, to: sender });
       } else {
-        answerOne(st, step, b, answers);
+        answers = answerOne(step, b, answers);
       }
       continue;
     }
     if (b?.state === 'claiming') st.spareDirty = true;
-    markForeign(st, c.blockIndex, 'claimed', sender, from, until);
+    markForeign(st, b, index, 'claimed', sender, from, until);
   }
-  if (answers.length > 0) sendClaims(st, step, answers.sort((a, b) => a.index - b.index));
+  if (answers !== undefined) sendClaims(st, step, answers.sort((a, b) => a.index - b.index));
 }
 
 /** Gives a block back: it is no longer announced and peers let it expire. */

@@ -37,7 +37,11 @@ export interface Block {
   own: OwnBlock | undefined;
   /** Last time we answered an INQUIRE or re-announced this block alone (rate limit). */
   lastAnswerAt: Millis;
+  /** The expiry bucket this foreign block is filed in (blocks.ts), or NO_BUCKET. */
+  expiryBucket: number;
 }
+
+export const NO_BUCKET = -1;
 
 /** Which byte order a peer uses for the lease address: 'raw' is network order, 'swapped' the C little-endian form. */
 export type AddressForm = 'raw' | 'swapped';
@@ -70,6 +74,9 @@ export interface NodeState {
   readonly pending: Map<string, PendingForward>;
   readonly peerForms: Map<string, AddressForm>;
   readonly timers: DeadlineHeap;
+  /** Foreign blocks to look at when a bucket of expiryStepMs comes due, by bucket number. */
+  readonly expiryBuckets: Map<number, number[]>;
+  readonly expiryStepMs: Millis;
   options: OptionEntry[];
   clientAddress: Ipv4 | undefined;
   learningUntil: Millis | undefined;
@@ -102,6 +109,16 @@ export function oursSorted(st: NodeState): readonly number[] {
   return st.oursSortedCache;
 }
 
+/**
+ * Foreign claims lapse at most this late: one wake-up per step for all of them
+ * instead of one per claim. A second at the default timeouts (60 s, 15 s); finer
+ * when tests shorten them, so a claim is never kept much longer than announced.
+ */
+function expiryStep(cfg: CoreConfig): Millis {
+  const shortest = Math.min(cfg.blockTimeoutSec, cfg.tentativeTimeoutSec) * 1000;
+  return Math.max(1, Math.min(1000, Math.floor(shortest / 8)));
+}
+
 export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState {
   return {
     cfg,
@@ -117,6 +134,8 @@ export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState
     pending: new Map(),
     peerForms: new Map(),
     timers: new DeadlineHeap(),
+    expiryBuckets: new Map(),
+    expiryStepMs: expiryStep(cfg),
     options: [...cfg.options],
     clientAddress: undefined,
     learningUntil: undefined,

@@ -7,14 +7,15 @@ import type { Ipv4, Millis } from './types';
 /**
  * Per-block and per-lease deadlines use number keys: a simulated node hears tens
  * of claims a second, and a fresh string per refresh was measurable there.
- * Blocks are below 2^24 (prefixLen >= 8), so the three ranges cannot overlap.
+ * Blocks are below 2^24 (prefixLen >= 8), so the ranges cannot overlap; expiry
+ * buckets (blocks.ts) take the negative numbers.
  */
 export type TimerKey = string | number;
 const NEEDLESS_BASE = 2 ** 24;
 const LEASE_BASE = 2 ** 25;
 
-export function blockTimerKey(index: number): number {
-  return index;
+export function expiryTimerKey(bucket: number): number {
+  return -1 - bucket;
 }
 
 export function needlessTimerKey(index: number): number {
@@ -26,29 +27,37 @@ export function leaseTimerKey(ip: Ipv4): number {
 }
 
 export type NumericTimer =
-  | { readonly kind: 'blockExpiry'; readonly index: number }
+  | { readonly kind: 'expiryBucket'; readonly bucket: number }
   | { readonly kind: 'needless'; readonly index: number }
   | { readonly kind: 'leaseExpiry'; readonly ip: Ipv4 };
 
 export function decodeTimerKey(key: number): NumericTimer {
+  if (key < 0) return { kind: 'expiryBucket', bucket: -1 - key };
   if (key >= LEASE_BASE) return { kind: 'leaseExpiry', ip: key - LEASE_BASE };
   if (key >= NEEDLESS_BASE) return { kind: 'needless', index: key - NEEDLESS_BASE };
-  return { kind: 'blockExpiry', index: key };
+  throw new RangeError(`no timer has key ${key}`);
 }
 
 interface Entry {
   readonly at: Millis;
   readonly key: TimerKey;
+  /** Set when the key was rescheduled or cancelled; the heap drops it when it surfaces. */
+  dead: boolean;
 }
 
 export class DeadlineHeap {
-  private readonly heap: Entry[] = [];
-  private readonly live = new Map<TimerKey, Millis>();
+  private heap: Entry[] = [];
+  private readonly live = new Map<TimerKey, Entry>();
 
   set(key: TimerKey, at: Millis): void {
-    if (this.live.get(key) === at) return;
-    this.live.set(key, at);
-    this.push({ at, key });
+    const cur = this.live.get(key);
+    if (cur !== undefined) {
+      if (cur.at === at) return;
+      cur.dead = true;
+    }
+    const e: Entry = { at, key, dead: false };
+    this.live.set(key, e);
+    this.push(e);
     // A peer repeating one claim many times a second would otherwise grow the heap without bound.
     if (this.heap.length > 2 * this.live.size + 1024) this.rebuild();
   }
@@ -56,10 +65,13 @@ export class DeadlineHeap {
   /** Keeps an earlier live deadline instead of postponing it. */
   setIfEarlier(key: TimerKey, at: Millis): void {
     const cur = this.live.get(key);
-    if (cur === undefined || at < cur) this.set(key, at);
+    if (cur === undefined || at < cur.at) this.set(key, at);
   }
 
   cancel(key: TimerKey): void {
+    const cur = this.live.get(key);
+    if (cur === undefined) return;
+    cur.dead = true;
     this.live.delete(key);
   }
 
@@ -68,7 +80,7 @@ export class DeadlineHeap {
   }
 
   get(key: TimerKey): Millis | undefined {
-    return this.live.get(key);
+    return this.live.get(key)?.at;
   }
 
   /** The earliest live deadline; drops stale entries on the way. */
@@ -88,16 +100,12 @@ export class DeadlineHeap {
   }
 
   private dropStale(): void {
-    for (;;) {
-      const top = this.heap[0];
-      if (top === undefined || this.live.get(top.key) === top.at) return;
-      this.pop();
-    }
+    for (let top = this.heap[0]; top !== undefined && top.dead; top = this.heap[0]) this.pop();
   }
 
   private rebuild(): void {
-    this.heap.length = 0;
-    for (const [key, at] of this.live) this.push({ at, key });
+    this.heap = [];
+    for (const e of this.live.values()) this.push(e);
   }
 
   private push(e: Entry): void {

@@ -97,9 +97,26 @@ test('INQUIRE for a free block marks it tentative for T; own and out-of-range ar
   assert.deepEqual(events(out), ['dropped:blockOutOfRange']);
   assert.deepEqual(core.view().blocks().map((b) => [b.index, b.state, b.ownerAddress, b.timeoutAt]), [[2, 'tentative', PEER_ADDR, 15_500]]);
   assert.deepEqual(events(core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: inquire(OUR_ID, [3]) }, 600)), ['dropped:ownMulticast']);
-  assert.equal(core.nextDeadline(), 15_500);
-  core.handle(T, 15_500);
+  // Foreign claims lapse in one-second expiry steps (at defaults): at the end of the step holding T.
+  assert.equal(core.nextDeadline(), 16_000);
+  core.handle(T, 16_000);
   assert.deepEqual(core.view().blocks(), []);
+});
+
+test('a refreshed claim outlives its first expiry step; a shorter one is filed earlier', () => {
+  const core = createCore(makeCfg({ learning: true }), seededRng(1), 0);
+  const foreign = (): number[][] => core.view().blocks().filter((b) => b.state === 'claimed').map((b) => [b.index, b.timeoutAt ?? -1]);
+  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [4, 6]) }, 1_000);
+  assert.equal(core.nextDeadline(), 60_000);
+  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [4]) }, 30_000);
+  core.handle(T, 61_000);
+  assert.deepEqual(foreign(), [[4, 90_000]]);
+  // A claim announced with a shorter timeout than the one on file lapses at its own time.
+  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [4], 5) }, 62_000);
+  core.handle(T, 66_999);
+  assert.deepEqual(foreign(), [[4, 67_000]]);
+  core.handle(T, 67_000);
+  assert.deepEqual(foreign(), []);
 });
 
 test('UPDATECLAIM tie-break for our block: larger id takes it, smaller id makes us re-announce', () => {
