@@ -8,11 +8,12 @@ import { sendAck, sendInformAck, sendNak, sendOffer } from './dhcp-reply';
 import { readIpv4Option, readMessageType } from './dhcp-fields';
 import { forwardRelease, forwardRenewal } from './forward';
 import { blockOf, formatMac, isInNetwork } from './ipv4';
+import { FREE, LEASED, macKey, OFFERED, slotCode, slotHasMac } from './lease-slots';
 import type { SlotRef } from './leases';
-import { findSlot, firstFreeAddress, freeLease, isFreeForClient, leaseTimeSec, MAX_DECLINED, MAX_OFFERS, OFFER_HOLD_MS, serverIdentifier, setLease } from './leases';
+import { addressOfClient, findSlot, firstFreeAddress, freeLease, isFreeForClient, leaseTimeSec, MAX_DECLINED, MAX_OFFERS, OFFER_HOLD_MS, serverIdentifier, setLease } from './leases';
 import type { NodeState, Step } from './state';
 import { drop, emit } from './state';
-import type { Ipv4, Mac } from './types';
+import type { Ipv4 } from './types';
 
 /** How long a declined address stays out of use, in block timeouts (RFC 2131 3.1 leaves it to us). */
 const DECLINE_BLOCK_TIMEOUTS = 10;
@@ -22,34 +23,35 @@ export function handleDhcp(st: NodeState, step: Step, req: DhcpMessage): void {
   if (req.op !== BOOTREQUEST || req.hlen !== 6) return drop(step, 'unknownDhcpMessage');
   const sid = serverIdentifier(st);
   if (sid === undefined) return drop(step, 'noServerIdentifier');
-  const mac = formatMac(req.chaddr);
   switch (readMessageType(req)) {
     case DhcpMessageType.Discover:
-      return handleDiscover(st, step, req, mac, sid);
+      return handleDiscover(st, step, req, sid);
     case DhcpMessageType.Request:
-      return handleRequest(st, step, req, mac, sid);
+      return handleRequest(st, step, req, sid);
     case DhcpMessageType.Release:
-      return handleClientRelease(st, step, req, mac);
+      return handleClientRelease(st, step, req);
     case DhcpMessageType.Decline:
-      return handleDecline(st, step, req, mac);
+      return handleDecline(st, step, req);
     case DhcpMessageType.Inform:
       sendInformAck(st, step, req, sid);
-      return emit(step, { kind: 'informed', ip: req.ciaddr, mac });
+      return emit(step, { kind: 'informed', ip: req.ciaddr, mac: formatMac(req.chaddr) });
     default:
       return drop(step, 'unknownDhcpMessage');
   }
 }
 
-function heldBy(ref: SlotRef, mac: Mac): boolean {
-  return (ref.slot.state === 'offered' || ref.slot.state === 'leased') && ref.slot.mac === mac;
+/** Offered to or leased by the client with this chaddr (its first 6 bytes, as C compares). */
+function heldBy(ref: SlotRef, chaddr: Uint8Array): boolean {
+  const code = slotCode(ref.own, ref.k);
+  return (code === OFFERED || code === LEASED) && slotHasMac(ref.own, ref.k, chaddr);
 }
 
 /** The client's current or previous address first (C forgot it), then the one it asks for, then the lowest free. */
-function chooseOffer(st: NodeState, req: DhcpMessage, mac: Mac): Ipv4 | undefined {
-  const previous = st.byMac.get(mac);
+function chooseOffer(st: NodeState, req: DhcpMessage): Ipv4 | undefined {
+  const previous = addressOfClient(st, macKey(req.chaddr));
   if (previous !== undefined) {
     const ref = findSlot(st, previous);
-    if (ref !== undefined && (heldBy(ref, mac) || (isFreeForClient(st, previous, ref) && ref.slot.mac === mac))) return previous;
+    if (ref !== undefined && slotHasMac(ref.own, ref.k, req.chaddr) && (heldBy(ref, req.chaddr) || isFreeForClient(st, previous, ref))) return previous;
   }
   const wanted = readIpv4Option(req, DhcpOptionCode.RequestedAddress);
   if (wanted !== undefined) {
@@ -59,37 +61,38 @@ function chooseOffer(st: NodeState, req: DhcpMessage, mac: Mac): Ipv4 | undefine
   return firstFreeAddress(st);
 }
 
-function handleDiscover(st: NodeState, step: Step, req: DhcpMessage, mac: Mac, sid: Ipv4): void {
-  const ip = chooseOffer(st, req, mac);
+function handleDiscover(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4): void {
+  const ip = chooseOffer(st, req);
   const ref = ip === undefined ? undefined : findSlot(st, ip);
   if (ip === undefined || ref === undefined) {
     st.spareDirty = true;
     return drop(step, st.learningUntil !== undefined && st.ours.size === 0 ? 'learning' : 'noFreeLease');
   }
   // A new offer when the table is full waits for old ones to lapse (the client retries).
-  if (ref.slot.state === 'free' && st.offered.size >= MAX_OFFERS) return drop(step, 'offerTableFull');
+  const code = slotCode(ref.own, ref.k);
+  if (code === FREE && st.offered.size >= MAX_OFFERS) return drop(step, 'offerTableFull');
   // A leased address offered again stays leased: the offer must not shorten the lease.
-  if (ref.slot.state !== 'leased') setLease(st, step.now, ip, ref, 'offered', mac, req.chaddr, step.now + OFFER_HOLD_MS);
+  if (code !== LEASED) setLease(st, step.now, ip, ref, 'offered', req.chaddr, step.now + OFFER_HOLD_MS);
   sendOffer(st, step, req, ip, sid);
 }
 
-function grant(st: NodeState, step: Step, req: DhcpMessage, ip: Ipv4, ref: SlotRef, mac: Mac, sid: Ipv4): void {
-  setLease(st, step.now, ip, ref, 'leased', mac, req.chaddr, step.now + leaseTimeSec(st) * 1000);
+function grant(st: NodeState, step: Step, req: DhcpMessage, ip: Ipv4, ref: SlotRef, sid: Ipv4): void {
+  setLease(st, step.now, ip, ref, 'leased', req.chaddr, step.now + leaseTimeSec(st) * 1000);
   sendAck(st, step, req, ip, sid);
-  emit(step, { kind: 'leased', ip, mac });
+  emit(step, { kind: 'leased', ip, mac: formatMac(req.chaddr) });
 }
 
-function handleRequest(st: NodeState, step: Step, req: DhcpMessage, mac: Mac, sid: Ipv4): void {
+function handleRequest(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4): void {
   const chosenServer = readIpv4Option(req, DhcpOptionCode.ServerIdentifier);
   const requested = readIpv4Option(req, DhcpOptionCode.RequestedAddress);
-  if (chosenServer !== undefined) return handleSelecting(st, step, req, mac, sid, chosenServer, requested ?? req.ciaddr);
+  if (chosenServer !== undefined) return handleSelecting(st, step, req, sid, chosenServer, requested ?? req.ciaddr);
   const ip = req.ciaddr !== 0 ? req.ciaddr : requested;
   if (ip === undefined) return drop(step, 'unknownDhcpMessage');
   const learning = st.learningUntil !== undefined;
   if (!isInNetwork(st.geo, ip)) return learning ? drop(step, 'learning') : sendNak(st, step, req, sid);
   const ref = findSlot(st, ip);
   if (ref !== undefined) {
-    if (heldBy(ref, mac) || isFreeForClient(st, ip, ref)) return grant(st, step, req, ip, ref, mac, sid);
+    if (heldBy(ref, req.chaddr) || isFreeForClient(st, ip, ref)) return grant(st, step, req, ip, ref, sid);
     return sendNak(st, step, req, sid);
   }
   const b = st.blocks.get(blockOf(st.geo, ip));
@@ -101,28 +104,28 @@ function handleRequest(st: NodeState, step: Step, req: DhcpMessage, mac: Mac, si
   sendNak(st, step, req, sid);
 }
 
-function handleSelecting(st: NodeState, step: Step, req: DhcpMessage, mac: Mac, sid: Ipv4, chosen: Ipv4, ip: Ipv4): void {
+function handleSelecting(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4, chosen: Ipv4, ip: Ipv4): void {
   if (chosen !== sid) {
     // The client took another server's offer (RFC 2131 4.3.2): ours is free again.
-    const offered = st.byMac.get(mac);
+    const offered = addressOfClient(st, macKey(req.chaddr));
     const ref = offered === undefined ? undefined : findSlot(st, offered);
-    if (offered !== undefined && ref !== undefined && ref.slot.state === 'offered' && ref.slot.mac === mac) {
+    if (offered !== undefined && ref !== undefined && slotCode(ref.own, ref.k) === OFFERED && slotHasMac(ref.own, ref.k, req.chaddr)) {
       freeLease(st, offered, ref, step.now);
     }
     return drop(step, 'notForUs');
   }
   const ref = findSlot(st, ip);
-  if (ref !== undefined && heldBy(ref, mac)) return grant(st, step, req, ip, ref, mac, sid);
+  if (ref !== undefined && heldBy(ref, req.chaddr)) return grant(st, step, req, ip, ref, sid);
   sendNak(st, step, req, sid);
 }
 
-function handleClientRelease(st: NodeState, step: Step, req: DhcpMessage, mac: Mac): void {
+function handleClientRelease(st: NodeState, step: Step, req: DhcpMessage): void {
   const ip = req.ciaddr;
   const ref = findSlot(st, ip);
   if (ref !== undefined) {
-    if (!heldBy(ref, mac)) return;
+    if (!heldBy(ref, req.chaddr)) return;
     freeLease(st, ip, ref, step.now);
-    return emit(step, { kind: 'released', ip, mac });
+    return emit(step, { kind: 'released', ip, mac: formatMac(req.chaddr) });
   }
   if (!isInNetwork(st.geo, ip)) return;
   const b = st.blocks.get(blockOf(st.geo, ip));
@@ -139,12 +142,12 @@ function releaseOldestDeclined(st: NodeState, step: Step): void {
   else freeLease(st, oldest.value, ref, step.now);
 }
 
-function handleDecline(st: NodeState, step: Step, req: DhcpMessage, mac: Mac): void {
+function handleDecline(st: NodeState, step: Step, req: DhcpMessage): void {
   const ip = readIpv4Option(req, DhcpOptionCode.RequestedAddress);
   const ref = ip === undefined ? undefined : findSlot(st, ip);
-  if (ip === undefined || ref === undefined || !heldBy(ref, mac)) return;
+  if (ip === undefined || ref === undefined || !heldBy(ref, req.chaddr)) return;
   const until = step.now + st.cfg.blockTimeoutSec * DECLINE_BLOCK_TIMEOUTS * 1000;
   if (st.declined.size >= MAX_DECLINED) releaseOldestDeclined(st, step);
-  setLease(st, step.now, ip, ref, 'declined', mac, req.chaddr, until);
-  emit(step, { kind: 'declined', ip, mac });
+  setLease(st, step.now, ip, ref, 'declined', req.chaddr, until);
+  emit(step, { kind: 'declined', ip, mac: formatMac(req.chaddr) });
 }

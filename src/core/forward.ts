@@ -7,6 +7,7 @@ import { DdhcpCommand } from '../wire/ddhcp-message';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import { sendAck, sendNak } from './dhcp-reply';
 import { byteswapU32, formatMac, isInNetwork } from './ipv4';
+import { FREE, LEASED, OFFERED, slotCode, slotHasMac } from './lease-slots';
 import { findSlot, freeLease, isReserved, leaseTimeSec, serverIdentifier, setLease } from './leases';
 import type { AddressForm, NodeState, PendingForward, Step } from './state';
 import { drop, emit } from './state';
@@ -116,12 +117,6 @@ export function forwardRelease(st: NodeState, step: Step, req: DhcpMessage, ip: 
   sendLeaseMessage(st, step, ownerAddress, DdhcpCommand.Release, lease);
 }
 
-function sameMac(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  if (a === undefined) return false;
-  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** A peer asks us, the owner, to renew: checked against the lease's MAC and state (C ACKs blindly). */
 export function handleRenewLease(st: NodeState, step: Step, from: string, msg: DdhcpLeaseMessage): void {
   const resolved = resolveAddress(st, msg.lease.addressRaw);
@@ -132,15 +127,14 @@ export function handleRenewLease(st: NodeState, step: Step, from: string, msg: D
   if (resolved.certain) rememberForm(st, from, resolved.form);
   const { ip } = resolved;
   const ref = findSlot(st, ip);
-  const mac = formatMac(msg.lease.chaddr);
   let ok = false;
   if (ref !== undefined) {
-    const s = ref.slot;
-    const mine = (s.state === 'offered' || s.state === 'leased') && sameMac(s.chaddr, msg.lease.chaddr);
-    ok = mine || (s.state === 'free' && !isReserved(st, ip));
+    const code = slotCode(ref.own, ref.k);
+    const mine = (code === OFFERED || code === LEASED) && slotHasMac(ref.own, ref.k, msg.lease.chaddr);
+    ok = mine || (code === FREE && !isReserved(st, ip));
     if (ok) {
-      setLease(st, step.now, ip, ref, 'leased', mac, msg.lease.chaddr, step.now + leaseTimeSec(st) * 1000);
-      emit(step, { kind: 'leased', ip, mac });
+      setLease(st, step.now, ip, ref, 'leased', msg.lease.chaddr, step.now + leaseTimeSec(st) * 1000);
+      emit(step, { kind: 'leased', ip, mac: formatMac(msg.lease.chaddr) });
     }
   }
   sendLeaseMessage(st, step, from, ok ? DdhcpCommand.LeaseAck : DdhcpCommand.LeaseNak, msg.lease);
@@ -177,8 +171,9 @@ export function handleRelease(st: NodeState, step: Step, from: string, msg: Ddhc
   }
   if (resolved.certain) rememberForm(st, from, resolved.form);
   const ref = findSlot(st, resolved.ip);
-  if (ref === undefined || !sameMac(ref.slot.chaddr, msg.lease.chaddr)) return;
-  if (ref.slot.state !== 'offered' && ref.slot.state !== 'leased') return;
+  if (ref === undefined || !slotHasMac(ref.own, ref.k, msg.lease.chaddr)) return;
+  const code = slotCode(ref.own, ref.k);
+  if (code !== OFFERED && code !== LEASED) return;
   freeLease(st, resolved.ip, ref, step.now);
   emit(step, { kind: 'released', ip: resolved.ip, mac: formatMac(msg.lease.chaddr) });
 }

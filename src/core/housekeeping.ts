@@ -5,7 +5,7 @@
 import { sweepExpiryBucket } from './blocks';
 import { announceAll, CLAIM_TIMER, giveBack, REFRESH_TIMER, runClaimRound, startClaims } from './consensus';
 import { expirePending } from './forward';
-import { claimingSupply, expireLease, freeCount, totalFree } from './leases';
+import { claimingSupply, expireLeases, freeCount, totalFree } from './leases';
 import type { NodeState, Step } from './state';
 import type { TimerKey } from './timers';
 import { decodeTimerKey } from './timers';
@@ -19,7 +19,7 @@ function dispatch(st: NodeState, step: Step, key: TimerKey): void {
   if (typeof key === 'number') {
     const t = decodeTimerKey(key);
     if (t.kind === 'expiryBucket') sweepExpiryBucket(st, t.bucket, step.now);
-    else if (t.kind === 'leaseExpiry') expireLease(st, t.ip, step.now);
+    else if (t.kind === 'leaseExpiry') expireLeases(st, t.ip, step.now);
     else checkNeedless(st, step, t.index);
   } else if (key === CLAIM_TIMER) runClaimRound(st, step);
   else if (key === REFRESH_TIMER) {

@@ -1,14 +1,16 @@
 // Lease slots of the blocks we own: offer, lease, decline, free, expiry, and
-// the reserved addresses that are never handed out, and their deadlines (lease
-// expiry, needless check). No DHCP message handling here.
+// the reserved addresses that are never handed out, and their deadlines (one
+// lease deadline per block, needless check). No DHCP message handling here;
+// the slot storage is lease-slots.ts.
 
 import { DhcpOptionCode } from '../wire/dhcp-message';
 import { blockOf, blockStart, isInNetwork } from './ipv4';
 import { readStoreAddresses, readStoreU32 } from './dhcp-fields';
-import type { Block, LeaseSlot, NodeState, OwnBlock } from './state';
+import { allocOwnBlock, clearSlot, codeOf, FREE, isKnown, macKey, OFFERED, LEASED, slotCode, slotMacKey, writeSlot } from './lease-slots';
+import type { Block, NodeState, OwnBlock } from './state';
 import { oursSorted } from './state';
 import { leaseTimerKey, needlessTimerKey } from './timers';
-import type { Ipv4, LeaseState, Mac, Millis } from './types';
+import type { Ipv4, LeaseState, Millis } from './types';
 
 /** RFC 2131 leaves the offer hold time to the server; 12 s as the brief and C's dhcp.c use. */
 export const OFFER_HOLD_MS = 12_000;
@@ -50,7 +52,7 @@ function reservedInBlock(st: NodeState, index: number, own: OwnBlock | undefined
   for (const ip of reservedAddresses(st)) {
     if (ip < start || ip >= start + st.geo.blockSize) continue;
     // In a block we own, a reserved address already in use is counted in `used`.
-    if (own === undefined || own.slots[ip - start]?.state === 'free') n++;
+    if (own === undefined || slotCode(own, ip - start) === FREE) n++;
   }
   return n;
 }
@@ -67,7 +69,10 @@ export function freeCount(st: NodeState, own: OwnBlock, index: number): number {
 
 export function totalFree(st: NodeState): number {
   let reservedFree = 0;
-  for (const ip of reservedAddresses(st)) if (findSlot(st, ip)?.slot.state === 'free') reservedFree++;
+  for (const ip of reservedAddresses(st)) {
+    const ref = findSlot(st, ip);
+    if (ref !== undefined && slotCode(ref.own, ref.k) === FREE) reservedFree++;
+  }
   return st.ours.size * st.geo.blockSize - st.usedTotal - reservedFree;
 }
 
@@ -81,16 +86,15 @@ export function claimingSupply(st: NodeState): number {
 }
 
 export function createOwnBlock(st: NodeState, index: number, now: Millis): OwnBlock {
-  const slots: LeaseSlot[] = [];
-  for (let k = 0; k < st.geo.blockSize; k++) slots.push({ state: 'free', mac: undefined, chaddr: undefined, expiresAt: 0 });
   st.timers.set(needlessTimerKey(index), now + st.cfg.needlessTimeoutSec * 1000);
-  return { slots, used: 0, idleSince: now };
+  return allocOwnBlock(st.geo.blockSize, now);
 }
 
 export interface SlotRef {
   readonly block: Block;
   readonly own: OwnBlock;
-  readonly slot: LeaseSlot;
+  /** The address's position in the block. */
+  readonly k: number;
 }
 
 /** The slot of an address, if it lies in a block we own. */
@@ -99,14 +103,40 @@ export function findSlot(st: NodeState, ip: Ipv4): SlotRef | undefined {
   const block = st.blocks.get(blockOf(st.geo, ip));
   const own = block?.own;
   if (block === undefined || own === undefined) return undefined;
-  const slot = own.slots[ip - blockStart(st.geo, block.index)];
-  return slot === undefined ? undefined : { block, own, slot };
+  const k = ip - blockStart(st.geo, block.index);
+  return k < own.states.length ? { block, own, k } : undefined;
+}
+
+/** The address a client (by macKey) holds or last held here. */
+export function addressOfClient(st: NodeState, client: number): Ipv4 | undefined {
+  const offset = st.byMac.get(client);
+  return offset === undefined ? undefined : st.geo.prefix + offset;
+}
+
+function forgetClient(st: NodeState, client: number, ip: Ipv4): void {
+  if (st.byMac.get(client) === ip - st.geo.prefix) st.byMac.delete(client);
+}
+
+/**
+ * The lease timer of a block is filed under the lease key of its first address:
+ * one heap entry per block in use, not one per lease. Moved only earlier.
+ */
+function armLeaseTimer(st: NodeState, block: Block, own: OwnBlock, at: Millis): void {
+  if (own.leaseDeadline !== undefined && own.leaseDeadline <= at) return;
+  own.leaseDeadline = at;
+  st.timers.set(leaseTimerKey(blockStart(st.geo, block.index)), at);
+}
+
+function disarmLeaseTimer(st: NodeState, block: Block, own: OwnBlock): void {
+  own.leaseDeadline = undefined;
+  st.timers.cancel(leaseTimerKey(blockStart(st.geo, block.index)));
 }
 
 /** Puts a slot into use (offered, leased, declined) for a client, keeping counters and deadlines right. */
-export function setLease(st: NodeState, now: Millis, ip: Ipv4, ref: SlotRef, state: LeaseState, mac: Mac, chaddr: Uint8Array, expiresAt: Millis): void {
-  const { own, slot } = ref;
-  if (slot.state === 'free') {
+export function setLease(st: NodeState, now: Millis, ip: Ipv4, ref: SlotRef, state: LeaseState, chaddr: Uint8Array, expiresAt: Millis): void {
+  const { own, k } = ref;
+  const client = macKey(chaddr);
+  if (slotCode(own, k) === FREE) {
     own.used++;
     st.usedTotal++;
     if (own.used === 1) {
@@ -114,25 +144,23 @@ export function setLease(st: NodeState, now: Millis, ip: Ipv4, ref: SlotRef, sta
       st.timers.cancel(needlessTimerKey(ref.block.index));
     }
   }
-  if (slot.mac !== undefined && slot.mac !== mac && st.byMac.get(slot.mac) === ip) st.byMac.delete(slot.mac);
-  const previous = st.byMac.get(mac);
-  if (previous !== undefined && previous !== ip && state !== 'declined') releaseOther(st, previous, mac, now);
+  if (isKnown(own, k) && slotMacKey(own, k) !== client) forgetClient(st, slotMacKey(own, k), ip);
+  const previous = addressOfClient(st, client);
+  if (previous !== undefined && previous !== ip && state !== 'declined') releaseOther(st, previous, client, now);
   trackHeld(st, ip, state);
-  slot.state = state;
-  slot.mac = mac;
-  slot.chaddr = chaddr.slice(0, 16);
-  slot.expiresAt = expiresAt;
-  if (state !== 'declined') st.byMac.set(mac, ip);
-  else if (st.byMac.get(mac) === ip) st.byMac.delete(mac);
-  st.timers.set(leaseTimerKey(ip), expiresAt);
+  writeSlot(own, k, codeOf(state), chaddr, expiresAt);
+  if (state !== 'declined') st.byMac.set(client, ip - st.geo.prefix);
+  else forgetClient(st, client, ip);
+  armLeaseTimer(st, ref.block, own, expiresAt);
   st.spareDirty = true;
 }
 
 /** A client has one address here: taking a new one frees its old offer or lease. */
-function releaseOther(st: NodeState, ip: Ipv4, mac: Mac, now: Millis): void {
+function releaseOther(st: NodeState, ip: Ipv4, client: number, now: Millis): void {
   const ref = findSlot(st, ip);
-  if (ref === undefined || ref.slot.mac !== mac) return;
-  if (ref.slot.state === 'offered' || ref.slot.state === 'leased') freeLease(st, ip, ref, now);
+  if (ref === undefined || !isKnown(ref.own, ref.k) || slotMacKey(ref.own, ref.k) !== client) return;
+  const code = slotCode(ref.own, ref.k);
+  if (code === OFFERED || code === LEASED) freeLease(st, ip, ref, now);
 }
 
 /** Keeps the offered and declined sets in step with the slot states; a new decline goes last. */
@@ -144,26 +172,48 @@ function trackHeld(st: NodeState, ip: Ipv4, state: LeaseState | 'free'): void {
 }
 
 export function freeLease(st: NodeState, ip: Ipv4, ref: SlotRef, now: Millis): void {
-  const { own, slot } = ref;
-  if (slot.state === 'free') return;
+  const { own, k } = ref;
+  if (slotCode(own, k) === FREE) return;
   trackHeld(st, ip, 'free');
-  slot.state = 'free';
+  clearSlot(own, k);
   own.used--;
   st.usedTotal--;
-  st.timers.cancel(leaseTimerKey(ip));
   if (own.used === 0) {
+    disarmLeaseTimer(st, ref.block, own);
     own.idleSince = now;
     st.timers.set(needlessTimerKey(ref.block.index), now + st.cfg.needlessTimeoutSec * 1000);
   }
   st.spareDirty = true;
 }
 
-/** Deadline handler: offered, leased and declined slots become free when their time is up. */
-export function expireLease(st: NodeState, ip: Ipv4, now: Millis): void {
-  const ref = findSlot(st, ip);
-  if (ref === undefined || ref.slot.state === 'free' || ref.slot.expiresAt > now) return;
-  // Idle time counts from the moment the lease ran out, even when this step runs late.
-  freeLease(st, ip, ref, ref.slot.expiresAt);
+/**
+ * Deadline handler of one block's leases (`firstIp` is its first address): offered,
+ * leased and declined slots whose time is up become free, and the next earliest
+ * expiry is armed.
+ */
+export function expireLeases(st: NodeState, firstIp: Ipv4, now: Millis): void {
+  const ref = findSlot(st, firstIp);
+  if (ref === undefined) return;
+  const { block, own } = ref;
+  own.leaseDeadline = undefined;
+  let next = Infinity;
+  let lastEnd = -Infinity;
+  for (let k = 0; k < own.states.length; k++) {
+    if (slotCode(own, k) === FREE) continue;
+    const end = own.expiresAt[k] ?? 0;
+    if (end > now) {
+      next = Math.min(next, end);
+      continue;
+    }
+    lastEnd = Math.max(lastEnd, end);
+    freeLease(st, firstIp + k, { block, own, k }, end);
+  }
+  // Idle time counts from the moment the last lease ran out, even when this step runs late.
+  if (own.used === 0 && lastEnd > -Infinity) {
+    own.idleSince = lastEnd;
+    st.timers.set(needlessTimerKey(block.index), lastEnd + st.cfg.needlessTimeoutSec * 1000);
+  }
+  if (next < Infinity) armLeaseTimer(st, block, own, next);
 }
 
 /** Forgets every lease of a block we no longer own (lost or given back). */
@@ -173,12 +223,12 @@ export function dropOwnLeases(st: NodeState, block: Block): void {
   const start = blockStart(st.geo, block.index);
   st.usedTotal -= own.used;
   own.used = 0;
-  own.slots.forEach((slot, k) => {
-    const ip = start + k;
-    trackHeld(st, ip, 'free');
-    st.timers.cancel(leaseTimerKey(ip));
-    if (slot.mac !== undefined && st.byMac.get(slot.mac) === ip) st.byMac.delete(slot.mac);
-  });
+  for (let k = 0; k < own.states.length; k++) {
+    if (!isKnown(own, k)) continue;
+    trackHeld(st, start + k, 'free');
+    forgetClient(st, slotMacKey(own, k), start + k);
+  }
+  disarmLeaseTimer(st, block, own);
   st.timers.cancel(needlessTimerKey(block.index));
   st.spareDirty = true;
 }
@@ -190,13 +240,13 @@ export function firstFreeAddress(st: NodeState): Ipv4 | undefined {
     const own = st.blocks.get(i)?.own;
     if (own === undefined || own.used >= st.geo.blockSize) continue;
     const start = blockStart(st.geo, i);
-    for (let k = 0; k < own.slots.length; k++) {
-      if (own.slots[k]?.state === 'free' && !reserved.includes(start + k)) return start + k;
+    for (let k = 0; k < own.states.length; k++) {
+      if (slotCode(own, k) === FREE && !reserved.includes(start + k)) return start + k;
     }
   }
   return undefined;
 }
 
 export function isFreeForClient(st: NodeState, ip: Ipv4, ref: SlotRef): boolean {
-  return ref.slot.state === 'free' && !isReserved(st, ip);
+  return slotCode(ref.own, ref.k) === FREE && !isReserved(st, ip);
 }

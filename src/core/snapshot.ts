@@ -4,7 +4,8 @@
 
 import { markOurs } from './blocks';
 import { REFRESH_TIMER } from './consensus';
-import { blockStart, formatMac, fromHex, toHex } from './ipv4';
+import { blockStart, fromHex } from './ipv4';
+import { slotChaddrHex, slotState } from './lease-slots';
 import { createOwnBlock, findSlot, setLease } from './leases';
 import type { NodeState } from './state';
 import type { Millis, PersistedState } from './types';
@@ -17,11 +18,13 @@ export function takeSnapshot(st: NodeState, now: Millis): PersistedState {
     if (b?.own === undefined) continue;
     blocks.push({ index, remainingMs: Math.max(0, (b.timeoutAt ?? now) - now) });
     const start = blockStart(st.geo, index);
-    b.own.slots.forEach((slot, k) => {
+    const own = b.own;
+    for (let k = 0; k < own.states.length; k++) {
+      const state = slotState(own, k);
       // An offer lasts seconds; a restart outlives it, so it is not worth keeping.
-      if ((slot.state !== 'leased' && slot.state !== 'declined') || slot.chaddr === undefined) return;
-      leases.push({ ip: start + k, chaddr: toHex(slot.chaddr), state: slot.state, remainingMs: Math.max(0, slot.expiresAt - now) });
-    });
+      if (state !== 'leased' && state !== 'declined') continue;
+      leases.push({ ip: start + k, chaddr: slotChaddrHex(own, k), state, remainingMs: Math.max(0, (own.expiresAt[k] ?? 0) - now) });
+    }
   }
   return {
     version: 1,
@@ -51,9 +54,8 @@ export function restoreSnapshot(st: NodeState, saved: PersistedState, now: Milli
   for (const l of saved.leases) {
     if (!isCount(l.ip) || !(l.remainingMs > 0) || (l.state !== 'leased' && l.state !== 'declined')) continue;
     const ref = findSlot(st, l.ip);
-    if (ref === undefined || ref.slot.state !== 'free' || typeof l.chaddr !== 'string') continue;
-    const chaddr = fromHex(l.chaddr, 16);
-    setLease(st, now, l.ip, ref, l.state, formatMac(chaddr), chaddr, now + l.remainingMs);
+    if (ref === undefined || slotState(ref.own, ref.k) !== 'free' || typeof l.chaddr !== 'string') continue;
+    setLease(st, now, l.ip, ref, l.state, fromHex(l.chaddr, 16), now + l.remainingMs);
   }
   if (st.ours.size > 0) st.timers.set(REFRESH_TIMER, now);
   return true;

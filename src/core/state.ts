@@ -5,23 +5,31 @@
 import type { DdhcpHeader } from '../wire/ddhcp-message';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import type { Geometry } from './ipv4';
-import type { CoreConfig, CoreEvent, DropReason, Effect, Ipv4, LeaseState, Mac, Millis, NodeId, OptionEntry, Rng } from './types';
+import type { CoreConfig, CoreEvent, DropReason, Effect, Ipv4, Millis, NodeId, OptionEntry, Rng } from './types';
 import { DeadlineHeap } from './timers';
 
-export interface LeaseSlot {
-  state: LeaseState | 'free';
-  /** The last client that held the slot; kept while free so a returning client gets it back. */
-  mac: Mac | undefined;
-  chaddr: Uint8Array | undefined;
-  expiresAt: Millis;
-}
-
+/**
+ * The lease slots of a block we own, one entry per address in parallel typed
+ * arrays (lease-slots.ts reads and writes them): an object per address with its
+ * MAC string, chaddr copy and timer entry cost ~500 bytes per lease, the largest
+ * part of a 10 000-lease daemon's heap (bench/RESULTS.md, memory per lease).
+ */
 export interface OwnBlock {
-  readonly slots: LeaseSlot[];
+  /** Per slot: its SlotCode, and a flag once a client held it. */
+  readonly states: Uint8Array;
+  readonly expiresAt: Float64Array;
+  /** 16 bytes per slot: the last client's chaddr, kept while free so a returning client gets its address back. */
+  readonly chaddr: Uint8Array;
   /** Slots offered, leased or declined. */
   used: number;
   /** Since when no slot is in use; undefined while some are. */
   idleSince: Millis | undefined;
+  /**
+   * The one lease deadline of the block: the earliest expiry when it was armed. It is
+   * only ever moved earlier; a slot freed or renewed before it makes a harmless early
+   * sweep, which arms the next earliest.
+   */
+  leaseDeadline: Millis | undefined;
 }
 
 export type HeldState = 'tentative' | 'claimed' | 'claiming' | 'ours';
@@ -67,7 +75,8 @@ export interface NodeState {
   readonly claiming: Set<number>;
   /** Indexes of the blocks that are ours (a subset of `blocks`, kept for cheap iteration). */
   readonly ours: Set<number>;
-  readonly byMac: Map<Mac, Ipv4>;
+  /** Client MAC (lease-slots.ts macKey) -> its address as an offset into the network (a small integer, never boxed). */
+  readonly byMac: Map<number, number>;
   /** Addresses offered, and declined ones oldest first: both capped (leases.ts MAX_OFFERS, MAX_DECLINED). */
   readonly offered: Set<Ipv4>;
   readonly declined: Set<Ipv4>;

@@ -2,6 +2,7 @@
 // Built on demand from the private state; nothing here changes it.
 
 import { blockStart } from './ipv4';
+import { LEASED, OFFERED, slotCode, slotMac, slotState } from './lease-slots';
 import { freeCount, serverIdentifier } from './leases';
 import type { Block, NodeState } from './state';
 import type { BlockView, CoreCounts, CoreView, LeaseView } from './types';
@@ -11,9 +12,10 @@ function viewBlock(st: NodeState, b: Block): BlockView {
   if (b.own !== undefined) {
     let offered = 0;
     let leased = 0;
-    for (const s of b.own.slots) {
-      if (s.state === 'offered') offered++;
-      else if (s.state === 'leased') leased++;
+    for (let k = 0; k < b.own.states.length; k++) {
+      const code = slotCode(b.own, k);
+      if (code === OFFERED) offered++;
+      else if (code === LEASED) leased++;
     }
     leases = { free: freeCount(st, b.own, b.index), offered, leased };
   }
@@ -34,10 +36,11 @@ function listLeases(st: NodeState): LeaseView[] {
     const own = st.blocks.get(index)?.own;
     if (own === undefined || own.used === 0) continue;
     const start = blockStart(st.geo, index);
-    own.slots.forEach((s, k) => {
-      if (s.state === 'free' || s.mac === undefined) return;
-      out.push({ ip: start + k, mac: s.mac, state: s.state, expiresAt: s.expiresAt, blockIndex: index });
-    });
+    for (let k = 0; k < own.states.length; k++) {
+      const state = slotState(own, k);
+      if (state === 'free') continue;
+      out.push({ ip: start + k, mac: slotMac(own, k), state, expiresAt: own.expiresAt[k] ?? 0, blockIndex: index });
+    }
   }
   return out;
 }

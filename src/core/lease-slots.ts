@@ -1,0 +1,104 @@
+// How the lease slots of one owned block are stored: parallel typed arrays (a
+// state byte, an expiry, 16 chaddr bytes per address) instead of an object per
+// address, and clients keyed by their MAC as one number. No policy here: who
+// gets which address is leases.ts and dhcp.ts.
+
+import type { OwnBlock } from './state';
+import type { LeaseState, Mac, Millis } from './types';
+
+export const FREE = 0;
+export const OFFERED = 1;
+export const LEASED = 2;
+export const DECLINED = 3;
+export type SlotCode = typeof FREE | typeof OFFERED | typeof LEASED | typeof DECLINED;
+
+const CODE_MASK = 3;
+/** Or-ed into a slot's byte once a client held it: its chaddr stays so a returning client gets the address back. */
+const KNOWN = 4;
+const CHADDR_LEN = 16;
+const NAMES: readonly (LeaseState | 'free')[] = ['free', 'offered', 'leased', 'declined'];
+const HEX_DIGITS = '0123456789abcdef';
+
+export function allocOwnBlock(size: number, now: Millis): OwnBlock {
+  return {
+    states: new Uint8Array(size),
+    expiresAt: new Float64Array(size),
+    chaddr: new Uint8Array(size * CHADDR_LEN),
+    used: 0,
+    idleSince: now,
+    leaseDeadline: undefined,
+  };
+}
+
+export function codeOf(state: LeaseState): SlotCode {
+  return state === 'offered' ? OFFERED : state === 'leased' ? LEASED : DECLINED;
+}
+
+export function slotCode(own: OwnBlock, k: number): SlotCode {
+  return ((own.states[k] ?? FREE) & CODE_MASK) as SlotCode;
+}
+
+export function slotState(own: OwnBlock, k: number): LeaseState | 'free' {
+  return NAMES[slotCode(own, k)] ?? 'free';
+}
+
+/** True once some client held the slot (its chaddr is meaningful, even while free). */
+export function isKnown(own: OwnBlock, k: number): boolean {
+  return ((own.states[k] ?? 0) & KNOWN) !== 0;
+}
+
+/** Puts a client into a slot; chaddr bytes past its end read as zero. */
+export function writeSlot(own: OwnBlock, k: number, code: SlotCode, chaddr: Uint8Array, expiresAt: Millis): void {
+  own.states[k] = code | KNOWN;
+  own.expiresAt[k] = expiresAt;
+  const at = k * CHADDR_LEN;
+  own.chaddr.fill(0, at, at + CHADDR_LEN);
+  own.chaddr.set(chaddr.length > CHADDR_LEN ? chaddr.subarray(0, CHADDR_LEN) : chaddr, at);
+}
+
+/** Frees a slot and keeps who held it. */
+export function clearSlot(own: OwnBlock, k: number): void {
+  own.states[k] = (own.states[k] ?? 0) & KNOWN;
+}
+
+/** A MAC (the first 6 chaddr bytes) as one exact number below 2^48: a Map key without a string per client. */
+export function macKey(chaddr: Uint8Array, at = 0): number {
+  const hi = ((chaddr[at] ?? 0) << 8) | (chaddr[at + 1] ?? 0);
+  const lo = (((chaddr[at + 2] ?? 0) << 24) | ((chaddr[at + 3] ?? 0) << 16) | ((chaddr[at + 4] ?? 0) << 8) | (chaddr[at + 5] ?? 0)) >>> 0;
+  return hi * 2 ** 32 + lo;
+}
+
+export function slotMacKey(own: OwnBlock, k: number): number {
+  return macKey(own.chaddr, k * CHADDR_LEN);
+}
+
+/** Whether a known slot's client has this MAC (6 bytes, as the C daemon compares). */
+export function slotHasMac(own: OwnBlock, k: number, chaddr: Uint8Array): boolean {
+  return isKnown(own, k) && slotMacKey(own, k) === macKey(chaddr);
+}
+
+/** The slot's client as views and events show it, made only when asked for. */
+export function slotMac(own: OwnBlock, k: number): Mac {
+  const at = k * CHADDR_LEN;
+  let s = '';
+  for (let i = 0; i < 6; i++) s += (i === 0 ? '' : ':') + hexByte(own.chaddr[at + i] ?? 0);
+  return s;
+}
+
+/** Reused by slotChaddrHex: one flat string per call, without the 32 partial strings of `s +=`. */
+const hexCodes: number[] = new Array<number>(2 * CHADDR_LEN).fill(48);
+
+/** All 16 chaddr bytes as 32 lowercase hex digits (the snapshot's form). */
+export function slotChaddrHex(own: OwnBlock, k: number): string {
+  const at = k * CHADDR_LEN;
+  for (let i = 0; i < CHADDR_LEN; i++) {
+    const b = own.chaddr[at + i] ?? 0;
+    hexCodes[2 * i] = HEX_DIGITS.charCodeAt(b >> 4);
+    hexCodes[2 * i + 1] = HEX_DIGITS.charCodeAt(b & 15);
+  }
+  return String.fromCharCode(...hexCodes);
+}
+
+function hexByte(b: number): string {
+  return (HEX_DIGITS[b >> 4] ?? '0') + (HEX_DIGITS[b & 15] ?? '0');
+}
