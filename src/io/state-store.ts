@@ -4,12 +4,13 @@
 // when a write is costly; a missing, corrupt or foreign state file is reported
 // in one line and ignored.
 
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeId, PersistedState } from '../core/types';
-import { decodeStateFile, encodeStateFile, encodeStateFilePieces, fromPersisted, toPersisted, type BootClock } from '../wire/state-file';
+import { decodeStateFile, encodeStateFile, fromPersisted, toPersisted, type BootClock } from '../wire/state-file';
+import { encodePersistedChunks } from '../wire/state-file-chunks';
+import { readRandomBytes } from './clock';
 import type { Logger } from './log';
 
 const NODE_ID_FILE = 'node-id';
@@ -39,21 +40,21 @@ function writeAtomicSync(file: string, text: string): void {
 }
 
 /**
- * Writes the pieces one by one and drops each once it is out: with 10 000
- * leases the joined text and its copies were megabytes on top of the live
- * heap, enough to reach the router's 24 MB heap cap under load
+ * Writes the chunks one by one, each before the next is made (they share one
+ * buffer): with 10 000 leases the joined text and its copies were megabytes on
+ * top of the live heap, enough to reach the router's 24 MB heap cap under load
  * (bench/RESULTS.md). Each await lets the loop answer clients in between.
- * Returns the milliseconds spent producing the pieces (the CPU the loop lost).
+ * Returns the milliseconds spent producing the chunks (the CPU the loop lost).
  */
-async function writeAtomicPieces(file: string, pieces: Iterable<string>, elapsedMs: () => number): Promise<number> {
+async function writeAtomicChunks(file: string, chunks: Iterable<Uint8Array>, elapsedMs: () => number): Promise<number> {
   const tmp = `${file}.tmp`;
   let busyMs = 0;
   const handle = await open(tmp, 'w', 0o600);
   try {
     let mark = elapsedMs();
-    for (const piece of pieces) {
+    for (const chunk of chunks) {
       busyMs += elapsedMs() - mark;
-      await handle.write(piece);
+      for (let done = 0; done < chunk.length;) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
       mark = elapsedMs();
     }
     await handle.sync();
@@ -84,7 +85,7 @@ export function loadOrCreateNodeId(dir: string, log: Logger): NodeId {
     // first start: no id yet
   }
   let id = '';
-  do id = randomBytes(8).toString('hex');
+  do id = readRandomBytes(8).toString('hex');
   while (id === '0000000000000000');
   try {
     writeAtomicSync(file, `${id}\n`);
@@ -173,9 +174,10 @@ export class StateWriter {
     try {
       // The snapshot is one consistent copy; encoding it is sliced so replies go out in between.
       const started = this.elapsedMs();
-      const file = fromPersisted(this.snapshot(), this.wallNow(), readBootClock());
+      const snapshot = this.snapshot();
       const snapshotMs = this.elapsedMs() - started;
-      this.lastCostMs = snapshotMs + (await writeAtomicPieces(this.file, encodeStateFilePieces(file, LEASES_PER_SLICE), this.elapsedMs));
+      const chunks = encodePersistedChunks(snapshot, this.wallNow(), readBootClock(), LEASES_PER_SLICE);
+      this.lastCostMs = snapshotMs + (await writeAtomicChunks(this.file, chunks, this.elapsedMs));
       this.failedOnce = false;
     } catch (e) {
       if (!this.failedOnce) this.log.error(`cannot write state file ${this.file}: ${e instanceof Error ? e.message : String(e)}`);

@@ -69,16 +69,8 @@ export function encodeStateFile(s: StateFile): string {
  * tens of ms to encode); the pieces joined are exactly encodeStateFile(s).
  */
 export function* encodeStateFilePieces(s: StateFile, leasesPerPiece: number): Generator<string, void, undefined> {
-  // One entry per line: small diffs when inspecting, still plain JSON.
   const line = (v: unknown): string => JSON.stringify(v);
-  const blocks = s.blocks.map((b) => line({ index: b.index, expiresAtWallMs: b.expiresAtWallMs }));
-  yield (
-    `{\n  "version": 1,\n  "savedAtWallMs": ${line(s.savedAtWallMs)},\n` +
-    (s.savedAt === undefined ? '' : `  "bootId": ${line(s.savedAt.bootId)},\n  "savedAtMonoMs": ${line(s.savedAt.monoMs)},\n`) +
-    `  "nodeId": ${line(s.nodeId)},\n` +
-    `  "prefix": ${line(s.prefix)},\n  "prefixLen": ${line(s.prefixLen)},\n  "blockSize": ${line(s.blockSize)},\n` +
-    `  "blocks": ${blocks.length === 0 ? '[]' : `[\n    ${blocks.join(',\n    ')}\n  ]`},\n  "leases": `
-  );
+  yield encodeStateFileHead(s);
   if (s.leases.length === 0) {
     yield '[]\n}\n';
     return;
@@ -89,6 +81,20 @@ export function* encodeStateFilePieces(s: StateFile, leasesPerPiece: number): Ge
     yield `${i === 0 ? '[\n    ' : ',\n    '}${lines.join(',\n    ')}`;
   }
   yield '\n  ]\n}\n';
+}
+
+/** The text before the leases: the header fields and the blocks, up to `"leases": `. */
+export function encodeStateFileHead(s: Omit<StateFile, 'leases'>): string {
+  // One entry per line: small diffs when inspecting, still plain JSON.
+  const line = (v: unknown): string => JSON.stringify(v);
+  const blocks = s.blocks.map((b) => line({ index: b.index, expiresAtWallMs: b.expiresAtWallMs }));
+  return (
+    `{\n  "version": 1,\n  "savedAtWallMs": ${line(s.savedAtWallMs)},\n` +
+    (s.savedAt === undefined ? '' : `  "bootId": ${line(s.savedAt.bootId)},\n  "savedAtMonoMs": ${line(s.savedAt.monoMs)},\n`) +
+    `  "nodeId": ${line(s.nodeId)},\n` +
+    `  "prefix": ${line(s.prefix)},\n  "prefixLen": ${line(s.prefixLen)},\n  "blockSize": ${line(s.blockSize)},\n` +
+    `  "blocks": ${blocks.length === 0 ? '[]' : `[\n    ${blocks.join(',\n    ')}\n  ]`},\n  "leases": `
+  );
 }
 
 export function decodeStateFile(text: string): Result<StateFile, StateFileError> {
@@ -215,7 +221,7 @@ export function fromPersisted(p: PersistedState, nowWallMs: number, boot?: BootC
 }
 
 /** Bounded well below 2^53 so that now + remaining stays exact and decodable. */
-function wholeMs(ms: number): number {
+export function wholeMs(ms: number): number {
   return Number.isFinite(ms) && ms > 0 ? Math.floor(Math.min(ms, MAX_REMAINING_MS)) : 0;
 }
 
