@@ -85,18 +85,29 @@ export function slotMac(own: OwnBlock, k: number): Mac {
   return s;
 }
 
-/** Reused by slotChaddrHex: one flat string per call, without the 32 partial strings of `s +=`. */
-const hexCodes: number[] = new Array<number>(2 * CHADDR_LEN).fill(48);
+/** Copies the slot's 16 chaddr bytes to `dest` at `at`, byte by byte: a subarray view per lease cost ~100 bytes of garbage. */
+export function copySlotChaddr(own: OwnBlock, k: number, dest: Uint8Array, at: number): void {
+  const from = k * CHADDR_LEN;
+  for (let i = 0; i < CHADDR_LEN; i++) dest[at + i] = own.chaddr[from + i] ?? 0;
+}
 
-/** All 16 chaddr bytes as 32 lowercase hex digits (the snapshot's form). */
-export function slotChaddrHex(own: OwnBlock, k: number): string {
-  const at = k * CHADDR_LEN;
-  for (let i = 0; i < CHADDR_LEN; i++) {
-    const b = own.chaddr[at + i] ?? 0;
+/** Reused by hexOf: one flat string per call, without the partial strings of `s +=`. */
+const hexCodes: number[] = [];
+
+/** `length` bytes from `at` as lowercase hex digits (the snapshot's chaddr form). */
+export function hexOf(bytes: Uint8Array, at: number, length: number): string {
+  hexCodes.length = 2 * length;
+  for (let i = 0; i < length; i++) {
+    const b = bytes[at + i] ?? 0;
     hexCodes[2 * i] = HEX_DIGITS.charCodeAt(b >> 4);
     hexCodes[2 * i + 1] = HEX_DIGITS.charCodeAt(b & 15);
   }
   return String.fromCharCode(...hexCodes);
+}
+
+/** All 16 chaddr bytes as 32 lowercase hex digits. */
+export function slotChaddrHex(own: OwnBlock, k: number): string {
+  return hexOf(own.chaddr, k * CHADDR_LEN, CHADDR_LEN);
 }
 
 function hexByte(b: number): string {

@@ -9,7 +9,7 @@ import { handleDhcp } from './dhcp';
 import { handleLeaseReply, handleRelease, handleRenewLease } from './forward';
 import { LEARNING_TIMER, runDue, SPARE_TIMER } from './housekeeping';
 import { makeGeometry } from './ipv4';
-import { restoreSnapshot, takeSnapshot } from './snapshot';
+import { restoreSnapshot, takeCompactSnapshot, takeSnapshot } from './snapshot';
 import type { NodeState, Step } from './state';
 import { createState, drop } from './state';
 import type { Command, Core, CoreConfig, Input, Millis, PersistedState, Rng } from './types';
@@ -39,6 +39,7 @@ export function createCore(cfg: CoreConfig, rng: Rng, now: Millis, restored?: Pe
     nextDeadline: () => (st.spareDirty ? lastNow : st.timers.peek()),
     view: () => makeView(st),
     snapshot: (at: Millis) => takeSnapshot(st, at),
+    snapshotCompact: (at: Millis) => takeCompactSnapshot(st, at),
   };
 }
 

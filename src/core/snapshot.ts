@@ -5,36 +5,60 @@
 import { markOurs } from './blocks';
 import { REFRESH_TIMER } from './consensus';
 import { blockStart, fromHex } from './ipv4';
-import { slotChaddrHex, slotState } from './lease-slots';
+import { copySlotChaddr, DECLINED, hexOf, LEASED, slotCode, slotState, type SlotCode } from './lease-slots';
 import { createOwnBlock, findSlot, setLease } from './leases';
-import type { NodeState } from './state';
-import type { Millis, PersistedState } from './types';
+import type { Block, NodeState, OwnBlock } from './state';
+import { oursSorted } from './state';
+import { LEASE_STATES, type CompactSnapshot, type LeaseState, type LeaseTable, type Millis, type PersistedState } from './types';
 
-export function takeSnapshot(st: NodeState, now: Millis): PersistedState {
-  const blocks: { index: number; remainingMs: number }[] = [];
-  const leases: PersistedState['leases'][number][] = [];
-  for (const index of [...st.ours].sort((a, b) => a - b)) {
+/** Our blocks, and their leased and declined slots as a table: no object per lease. */
+export function takeCompactSnapshot(st: NodeState, now: Millis): CompactSnapshot {
+  const owned: Block[] = [];
+  let count = 0;
+  for (const index of oursSorted(st)) {
     const b = st.blocks.get(index);
     if (b?.own === undefined) continue;
-    blocks.push({ index, remainingMs: Math.max(0, (b.timeoutAt ?? now) - now) });
-    const start = blockStart(st.geo, index);
-    const own = b.own;
+    owned.push(b);
+    for (let k = 0; k < b.own.states.length; k++) if (isPersisted(slotCode(b.own, k))) count++;
+  }
+  const leases: LeaseTable = {
+    count,
+    ip: new Uint32Array(count),
+    state: new Uint8Array(count),
+    remainingMs: new Float64Array(count),
+    chaddr: new Uint8Array(16 * count),
+  };
+  let row = 0;
+  for (const b of owned) {
+    const own = b.own as OwnBlock;
+    const start = blockStart(st.geo, b.index);
     for (let k = 0; k < own.states.length; k++) {
-      const state = slotState(own, k);
-      // An offer lasts seconds; a restart outlives it, so it is not worth keeping.
-      if (state !== 'leased' && state !== 'declined') continue;
-      leases.push({ ip: start + k, chaddr: slotChaddrHex(own, k), state, remainingMs: Math.max(0, (own.expiresAt[k] ?? 0) - now) });
+      const code = slotCode(own, k);
+      if (!isPersisted(code)) continue;
+      leases.ip[row] = start + k;
+      leases.state[row] = LEASE_STATES.indexOf(slotState(own, k) as LeaseState);
+      leases.remainingMs[row] = Math.max(0, (own.expiresAt[k] ?? 0) - now);
+      copySlotChaddr(own, k, leases.chaddr, 16 * row);
+      row++;
     }
   }
-  return {
-    version: 1,
-    nodeId: st.cfg.nodeId,
-    prefix: st.geo.prefix,
-    prefixLen: st.geo.prefixLen,
-    blockSize: st.geo.blockSize,
-    blocks,
-    leases,
-  };
+  const blocks = owned.map((b) => ({ index: b.index, remainingMs: Math.max(0, (b.timeoutAt ?? now) - now) }));
+  const head = { version: 1 as const, nodeId: st.cfg.nodeId, prefix: st.geo.prefix, prefixLen: st.geo.prefixLen, blockSize: st.geo.blockSize, blocks };
+  return { head, leases };
+}
+
+/** An offer lasts seconds; a restart outlives it, so it is not worth keeping. */
+function isPersisted(code: SlotCode): boolean {
+  return code === LEASED || code === DECLINED;
+}
+
+export function takeSnapshot(st: NodeState, now: Millis): PersistedState {
+  const { head, leases: t } = takeCompactSnapshot(st, now);
+  const leases: PersistedState['leases'][number][] = [];
+  for (let i = 0; i < t.count; i++) {
+    leases.push({ ip: t.ip[i] ?? 0, chaddr: hexOf(t.chaddr, 16 * i, 16), state: LEASE_STATES[t.state[i] ?? 0] ?? 'leased', remainingMs: t.remainingMs[i] ?? 0 });
+  }
+  return { ...head, leases };
 }
 
 function isCount(n: unknown): n is number {

@@ -7,9 +7,9 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { NodeId, PersistedState } from '../core/types';
-import { decodeStateFile, encodeStateFile, fromPersisted, toPersisted, type BootClock } from '../wire/state-file';
-import { encodePersistedChunks } from '../wire/state-file-chunks';
+import type { CompactSnapshot, NodeId, PersistedState } from '../core/types';
+import { decodeStateFile, toPersisted, type BootClock } from '../wire/state-file';
+import { encodeCompactChunks, encodePersistedChunks } from '../wire/state-file-chunks';
 import { readRandomBytes } from './clock';
 import type { Logger } from './log';
 
@@ -27,11 +27,12 @@ const WRITE_COST_FACTOR = 50;
 /** Leases encoded per turn of the event loop: about 1-3 ms on a fast core, so a write never holds replies back for long. */
 const LEASES_PER_SLICE = 1000;
 
-function writeAtomicSync(file: string, text: string): void {
+function writeAtomicSync(file: string, content: string | Iterable<Uint8Array>): void {
   const tmp = `${file}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, text);
+    if (typeof content === 'string') writeSync(fd, content);
+    else for (const chunk of content) for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done, chunk.length - done);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -130,6 +131,12 @@ export function loadState(dir: string, nowWallMs: number, log: Logger, now: Boot
   return toPersisted(decoded.value, nowWallMs, now);
 }
 
+function encodeSnapshot(s: PersistedState | CompactSnapshot, nowWallMs: number, leasesPerChunk: number): Generator<Uint8Array, void, undefined> {
+  return 'version' in s
+    ? encodePersistedChunks(s, nowWallMs, readBootClock(), leasesPerChunk)
+    : encodeCompactChunks(s, nowWallMs, readBootClock(), leasesPerChunk);
+}
+
 export class StateWriter {
   private readonly file: string;
   private lastWrite = 0;
@@ -140,7 +147,8 @@ export class StateWriter {
 
   constructor(
     dir: string,
-    private readonly snapshot: () => PersistedState,
+    /** The core's compact snapshot where it has one: no object per lease to promote on the router's small heap. */
+    private readonly snapshot: () => PersistedState | CompactSnapshot,
     private readonly wallNow: () => number,
     private readonly log: Logger,
     private readonly elapsedMs: () => number = () => performance.now(),
@@ -176,7 +184,7 @@ export class StateWriter {
       const started = this.elapsedMs();
       const snapshot = this.snapshot();
       const snapshotMs = this.elapsedMs() - started;
-      const chunks = encodePersistedChunks(snapshot, this.wallNow(), readBootClock(), LEASES_PER_SLICE);
+      const chunks = encodeSnapshot(snapshot, this.wallNow(), LEASES_PER_SLICE);
       this.lastCostMs = snapshotMs + (await writeAtomicChunks(this.file, chunks, this.elapsedMs));
       this.failedOnce = false;
     } catch (e) {
@@ -192,7 +200,7 @@ export class StateWriter {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     try {
-      writeAtomicSync(this.file, encodeStateFile(fromPersisted(this.snapshot(), this.wallNow(), readBootClock())));
+      writeAtomicSync(this.file, encodeSnapshot(this.snapshot(), this.wallNow(), Number.POSITIVE_INFINITY));
     } catch (e) {
       this.log.error(`cannot write state file ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
     }

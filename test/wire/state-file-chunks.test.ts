@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { PersistedState } from '../../src/core/types';
+import { LEASE_STATES, type CompactSnapshot, type PersistedState } from '../../src/core/types';
 import { decodeStateFile, encodeStateFile, fromPersisted, type BootClock } from '../../src/wire/state-file';
-import { encodePersistedChunks } from '../../src/wire/state-file-chunks';
+import { encodeCompactChunks, encodePersistedChunks } from '../../src/wire/state-file-chunks';
 
 const SEED = 20261125;
 
@@ -71,6 +71,38 @@ test('odd values encode as JSON does: escapes, non-ASCII, fractions, negatives, 
     fc.property(fc.array(lease, { maxLength: 8 }), num, fc.integer({ min: 1, max: 4 }), text, (leases, now, per, nodeId) => {
       const p: PersistedState = { version: 1, nodeId, prefix: 0x0a000000, prefixLen: 8, blockSize: 64, blocks: [{ index: 3, remainingMs: 5 }], leases };
       assert.equal(collect(encodePersistedChunks(p, now, BOOT, per)).text, encodeStateFile(fromPersisted(p, now, BOOT)));
+    }),
+    { seed: SEED, numRuns: 20_000 },
+  );
+});
+
+function compactOf(p: PersistedState): CompactSnapshot {
+  const { leases, ...head } = p;
+  const n = leases.length;
+  const t = { count: n, ip: new Uint32Array(n), state: new Uint8Array(n), remainingMs: new Float64Array(n), chaddr: new Uint8Array(16 * n) };
+  leases.forEach((l, i) => {
+    t.ip[i] = l.ip;
+    t.state[i] = LEASE_STATES.indexOf(l.state);
+    t.remainingMs[i] = l.remainingMs;
+    t.chaddr.set(Buffer.from(l.chaddr, 'hex'), 16 * i);
+  });
+  return { head, leases: t };
+}
+
+test('the compact snapshot gives the same bytes as the plain one, for any chunk size', () => {
+  for (const leases of [0, 1, 1000, 2500]) {
+    const p = snapshotWith(leases);
+    for (const per of [1, 999, 1000, Number.POSITIVE_INFINITY]) {
+      const plain = collect(encodePersistedChunks(p, 1_700_000_000_000.5, BOOT, per));
+      assert.deepEqual(collect(encodeCompactChunks(compactOf(p), 1_700_000_000_000.5, BOOT, per)), plain, `${leases} leases, ${per} per chunk`);
+    }
+  }
+  const hex = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex'));
+  const lease = fc.record({ ip: fc.integer({ min: 0, max: 0xffffffff }), chaddr: hex, state: fc.constantFrom(...LEASE_STATES), remainingMs: fc.double({ min: 0, max: 1e12, noNaN: true }) });
+  fc.assert(
+    fc.property(fc.array(lease, { maxLength: 8 }), fc.integer({ min: 0, max: 2e12 }), fc.integer({ min: 1, max: 4 }), (leases, now, per) => {
+      const p: PersistedState = { ...snapshotWith(0), leases };
+      assert.equal(collect(encodeCompactChunks(compactOf(p), now, undefined, per)).text, encodeStateFile(fromPersisted(p, now)));
     }),
     { seed: SEED, numRuns: 20_000 },
   );

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCore } from '../../../src/core/node';
-import type { PersistedState } from '../../../src/core/types';
+import { LEASE_STATES, type PersistedState } from '../../../src/core/types';
 import {
   BIG_ID, claimedIndexes, dhcp, events, ip, makeCfg, msgType, multicasts, OWNED_AT, ownedCore, PEER_ADDR, replies,
   seededRng, SERVER_ID, updateClaim,
@@ -31,6 +31,26 @@ test('snapshot: our blocks and leased/declined leases with remaining time; offer
     ],
   );
   assert.deepEqual([snap.version, snap.nodeId, snap.prefix, snap.prefixLen, snap.blockSize], [1, makeCfg().nodeId, ip('10.0.0.0'), 24, 8]);
+});
+
+test('the compact snapshot holds the same blocks and leases, row by row, as the plain one', () => {
+  const core = busyCore();
+  // Block 5 is ours with FIRST leased and FIRST + 2 declined; another lease makes three rows.
+  core.handle({ kind: 'dhcp', msg: dhcp({ type: REQUEST, client: 9, requested: FIRST + 7 }) }, NOW + 500);
+  const plain = core.snapshot(NOW + 1000);
+  const compact = core.snapshotCompact?.(NOW + 1000);
+  assert.ok(compact !== undefined);
+  const { leases: _, ...head } = plain;
+  assert.deepEqual(compact.head, head);
+  const t = compact.leases;
+  const rows = Array.from({ length: t.count }, (_, i) => ({
+    ip: t.ip[i],
+    chaddr: Buffer.from(t.chaddr.subarray(16 * i, 16 * i + 16)).toString('hex'),
+    state: LEASE_STATES[t.state[i] ?? 9],
+    remainingMs: t.remainingMs[i],
+  }));
+  assert.deepEqual(rows, plain.leases);
+  assert.deepEqual(rows.map((r) => [r.ip, r.state]), [[FIRST, 'leased'], [FIRST + 2, 'declined'], [FIRST + 7, 'leased']]);
 });
 
 test('restore: blocks are ours at once, announced by the first handle, served during learning', () => {

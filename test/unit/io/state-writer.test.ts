@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { PersistedState } from '../../../src/core/types';
+import { LEASE_STATES, type CompactSnapshot, type PersistedState } from '../../../src/core/types';
 import { createLogger } from '../../../src/io/log';
 import { StateWriter } from '../../../src/io/state-store';
 import { decodeStateFile } from '../../../src/wire/state-file';
@@ -69,4 +69,31 @@ test('a costly write stretches the pause to 50 times its build time', async () =
     writer.flushSync();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a compact snapshot source writes the same file as the plain one', async () => {
+  const t = { count: 1, ip: Uint32Array.of(0x0a800181), state: Uint8Array.of(LEASE_STATES.indexOf('leased')), remainingMs: Float64Array.of(300_000), chaddr: new Uint8Array(16) };
+  t.chaddr.set([0x02, 0x62, 0, 0, 0, 1]);
+  const { leases: _, ...head } = STATE;
+  const texts: string[] = [];
+  for (const source of [(): PersistedState => STATE, (): CompactSnapshot => ({ head, leases: t })]) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'state-writer-'));
+    try {
+      const writer = new StateWriter(dir, source, () => 1_700_000_000_000, createLogger(0, () => undefined));
+      writer.markDirty();
+      texts.push(await waitForFile(path.join(dir, 'state.json')));
+      writer.flushSync();
+      texts.push(readFileSync(path.join(dir, 'state.json'), 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const leases = texts.map((x) => {
+    const d = decodeStateFile(x);
+    assert.ok(d.ok);
+    return d.value.leases;
+  });
+  assert.deepEqual(leases[1], leases[0]);
+  assert.deepEqual(leases[3], leases[0]);
+  assert.deepEqual(leases[0], [{ ip: 0x0a800181, chaddr: '02620000000100000000000000000000', state: 'leased', expiresAtWallMs: 1_700_000_300_000 }]);
 });
