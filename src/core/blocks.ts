@@ -26,8 +26,11 @@ export function markForeign(
     b = { index, state, owner, ownerAddress, claimCount: 0, timeoutAt, own: undefined, lastAnswerAt: -Infinity, expiryBucket: NO_BUCKET };
     st.blocks.set(index, b);
   } else {
-    if (b.state === 'claiming') st.claiming.delete(index);
-    else if (b.state === 'ours' && st.ours.delete(index)) st.oursSortedCache = undefined;
+    if (b.state === 'claiming') {
+      st.claiming.delete(index);
+      // Someone else holds it: leases saved for a block we hoped to win back are void.
+      st.reclaimLeases.delete(index);
+    } else if (b.state === 'ours' && st.ours.delete(index)) st.oursSortedCache = undefined;
     b.state = state;
     b.owner = owner;
     b.ownerAddress = ownerAddress;

@@ -6,6 +6,7 @@ import type { ClaimEntry, DdhcpMessage } from '../wire/ddhcp-message';
 import { DdhcpCommand, MAX_CLAIMS_PER_PACKET } from '../wire/ddhcp-message';
 import { chooseFreeBlock, deleteBlock, listOurBlocks, markClaiming, markForeign, markOurs } from './blocks';
 import { createOwnBlock, dropOwnLeases, usableCount } from './leases';
+import { restoreReclaimedLeases } from './reclaim';
 import type { Block, NodeState, Step } from './state';
 import { drop, emit } from './state';
 import type { NodeId } from './types';
@@ -70,6 +71,7 @@ export function runClaimRound(st: NodeState, step: Step): void {
   }
   for (const b of won) {
     markOurs(st, b.index, createOwnBlock(st, b.index, step.now), step.now);
+    restoreReclaimedLeases(st, b.index, step.now);
     emit(step, { kind: 'blockOwned', index: b.index });
   }
   if (won.length > 0) {

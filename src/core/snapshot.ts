@@ -3,7 +3,8 @@
 // accepts only a snapshot of the same node and mesh, and only sane entries.
 
 import { markOurs } from './blocks';
-import { REFRESH_TIMER } from './consensus';
+import { CLAIM_TIMER, REFRESH_TIMER } from './consensus';
+import { planReclaim } from './reclaim';
 import { blockStart, fromHex } from './ipv4';
 import { copySlotChaddr, DECLINED, hexOf, LEASED, slotCode, slotState, type SlotCode } from './lease-slots';
 import { createOwnBlock, findSlot, setLease } from './leases';
@@ -65,15 +66,21 @@ function isCount(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0;
 }
 
-/** Restored blocks are ours at once and announced by the first handle() call; they skip the learning phase. */
+/**
+ * Restored blocks are ours at once and announced by the first handle() call; they skip the
+ * learning phase. Blocks whose claim ran out while we were down are inquired again at once
+ * (reclaim.ts), their leases held back until the block is won.
+ */
 export function restoreSnapshot(st: NodeState, saved: PersistedState, now: Millis): boolean {
   if (saved.version !== 1 || saved.nodeId !== st.cfg.nodeId) return false;
   if (saved.prefix !== st.geo.prefix || saved.prefixLen !== st.geo.prefixLen || saved.blockSize !== st.geo.blockSize) {
     return false;
   }
+  const expired: { index: number; remainingMs: number }[] = [];
   for (const b of saved.blocks) {
-    if (!isCount(b.index) || b.index >= st.geo.numBlocks || !(b.remainingMs > 0) || st.blocks.has(b.index)) continue;
-    markOurs(st, b.index, createOwnBlock(st, b.index, now), now + b.remainingMs);
+    if (!isCount(b.index) || b.index >= st.geo.numBlocks || typeof b.remainingMs !== 'number' || st.blocks.has(b.index)) continue;
+    if (b.remainingMs > 0) markOurs(st, b.index, createOwnBlock(st, b.index, now), now + b.remainingMs);
+    else expired.push(b);
   }
   for (const l of saved.leases) {
     if (!isCount(l.ip) || !(l.remainingMs > 0) || (l.state !== 'leased' && l.state !== 'declined')) continue;
@@ -82,5 +89,6 @@ export function restoreSnapshot(st: NodeState, saved: PersistedState, now: Milli
     setLease(st, now, l.ip, ref, l.state, fromHex(l.chaddr, 16), now + l.remainingMs);
   }
   if (st.ours.size > 0) st.timers.set(REFRESH_TIMER, now);
+  if (planReclaim(st, expired, saved.leases, now) > 0) st.timers.set(CLAIM_TIMER, now);
   return true;
 }

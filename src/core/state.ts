@@ -5,7 +5,7 @@
 import type { DdhcpHeader } from '../wire/ddhcp-message';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import type { Geometry } from './ipv4';
-import type { CoreConfig, CoreEvent, DropReason, Effect, Ipv4, Millis, NodeId, OptionEntry, Rng } from './types';
+import type { CoreConfig, CoreEvent, DropReason, Effect, Ipv4, LeaseState, Millis, NodeId, OptionEntry, Rng } from './types';
 import { DeadlineHeap } from './timers';
 
 /**
@@ -51,6 +51,14 @@ export interface Block {
 
 export const NO_BUCKET = -1;
 
+/** A saved lease waiting for its block to be won back after a restart (reclaim.ts). */
+export interface ReclaimLease {
+  readonly ip: Ipv4;
+  readonly chaddr: string;
+  readonly state: LeaseState;
+  readonly expiresAt: Millis;
+}
+
 /** Which byte order a peer uses for the lease address: 'raw' is network order, 'swapped' the C little-endian form. */
 export type AddressForm = 'raw' | 'swapped';
 
@@ -83,6 +91,8 @@ export interface NodeState {
   readonly pending: Map<string, PendingForward>;
   readonly peerForms: Map<string, AddressForm>;
   readonly timers: DeadlineHeap;
+  /** Leases of blocks being inquired again after a restart, by block index. */
+  readonly reclaimLeases: Map<number, readonly ReclaimLease[]>;
   /** Foreign blocks to look at when a bucket of expiryStepMs comes due, by bucket number. */
   readonly expiryBuckets: Map<number, number[]>;
   readonly expiryStepMs: Millis;
@@ -143,6 +153,7 @@ export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState
     pending: new Map(),
     peerForms: new Map(),
     timers: new DeadlineHeap(),
+    reclaimLeases: new Map(),
     expiryBuckets: new Map(),
     expiryStepMs: expiryStep(cfg),
     options: [...cfg.options],

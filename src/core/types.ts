@@ -161,6 +161,7 @@ export interface PersistedState {
   readonly prefix: Ipv4;
   readonly prefixLen: number;
   readonly blockSize: number;
+  /** remainingMs <= 0: the claim ran out while we were down; the block is inquired again at once. */
   readonly blocks: readonly { readonly index: number; readonly remainingMs: number }[];
   readonly leases: readonly {
     readonly ip: Ipv4;

@@ -53,7 +53,8 @@ export function nodeAddress(index: number): string {
 export function ageSnapshot(state: PersistedState, elapsedMs: Millis): PersistedState {
   return {
     ...state,
-    blocks: state.blocks.filter((b) => b.remainingMs > elapsedMs).map((b) => ({ ...b, remainingMs: b.remainingMs - elapsedMs })),
+    // A claim that ran out stays listed with what is left turned negative: the core inquires it again.
+    blocks: state.blocks.map((b) => ({ ...b, remainingMs: b.remainingMs - elapsedMs })),
     leases: state.leases.filter((l) => l.remainingMs > elapsedMs).map((l) => ({ ...l, remainingMs: l.remainingMs - elapsedMs })),
   };
 }

@@ -40,9 +40,16 @@ test('event queue: time order, ties in insertion order', () => {
   assert.deepEqual(got, expected);
 });
 
-test('snapshot ageing drops what lapsed during the downtime', () => {
-  const s = { version: 1 as const, nodeId: '0000000000000001', prefix: 0x0a000000, prefixLen: 24, blockSize: 32, blocks: [{ index: 1, remainingMs: 50000 }, { index: 2, remainingMs: 10000 }], leases: [] };
-  assert.deepEqual(ageSnapshot(s, 20000).blocks, [{ index: 1, remainingMs: 30000 }]);
+test('snapshot ageing: claims that lapsed during the downtime stay listed as run out, lapsed leases go', () => {
+  const lease = (ip: number, remainingMs: number) => ({ ip, chaddr: '02'.padEnd(32, '0'), state: 'leased' as const, remainingMs });
+  const s = {
+    version: 1 as const, nodeId: '0000000000000001', prefix: 0x0a000000, prefixLen: 24, blockSize: 32,
+    blocks: [{ index: 1, remainingMs: 50000 }, { index: 2, remainingMs: 10000 }],
+    leases: [lease(0x0a000041, 30000), lease(0x0a000042, 5000)],
+  };
+  const aged = ageSnapshot(s, 20000);
+  assert.deepEqual(aged.blocks, [{ index: 1, remainingMs: 30000 }, { index: 2, remainingMs: -10000 }]);
+  assert.deepEqual(aged.leases, [lease(0x0a000041, 10000)]);
 });
 
 const SERVER = 0xac1ffffe;

@@ -1,0 +1,78 @@
+// Winning back, after a restart, the blocks whose claims ran out while the node
+// was down: inquired at once (even in the learning phase), their leases back once
+// won, nothing back when an owner answers.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCore } from '../../../src/core/node';
+import type { Core, PersistedState } from '../../../src/core/types';
+import {
+  BIG_ID, SMALL_ID, claimedIndexes, dhcp, events, inquiredIndexes, ip, makeCfg, msgType, multicasts, OUR_ID, PEER_ADDR, replies,
+  seededRng, updateClaim,
+} from './fixtures';
+
+const REQUEST = 3, ACK = 5;
+const CLIENT_IP = ip('10.0.0.42');
+
+/** Block 5 ran out 20 s before the restart; the client on 10.0.0.42 has 200 s of lease left. */
+function savedState(over: Partial<PersistedState> = {}): PersistedState {
+  return {
+    version: 1, nodeId: OUR_ID, prefix: ip('10.0.0.0'), prefixLen: 24, blockSize: 8,
+    blocks: [{ index: 5, remainingMs: -20_000 }],
+    leases: [{ ip: CLIENT_IP, chaddr: '02000000000100000000000000000000', state: 'leased', remainingMs: 200_000 }],
+    ...over,
+  };
+}
+
+function inquiriesAt(core: Core, at: number): number[] {
+  return multicasts(core.handle({ kind: 'timer' }, at)).flatMap(inquiredIndexes);
+}
+
+test('a run-out block with live leases is inquired at once and, unanswered, won back with its leases during learning', () => {
+  const core = createCore(makeCfg({ learning: true }), seededRng(1), 0, savedState());
+  assert.deepEqual(inquiriesAt(core, 0), [5]);
+  assert.deepEqual(inquiriesAt(core, 7_500), [5]);
+  assert.deepEqual(inquiriesAt(core, 15_000), [5]);
+  assert.equal(core.view().counts().blocksOurs, 0);
+  const won = core.handle({ kind: 'timer' }, 22_500);
+  assert.ok(events(won).includes('blockOwned'));
+  assert.deepEqual(multicasts(won).map(claimedIndexes), [[5]]);
+  assert.notEqual(core.view().learningUntil, undefined, 'still learning');
+  assert.deepEqual(core.view().leases().map((l) => [l.ip, l.state, l.expiresAt]), [[CLIENT_IP, 'leased', 200_000]]);
+  // The client renewing (INIT-REBOOT) keeps its address.
+  const r = replies(core.handle({ kind: 'dhcp', msg: dhcp({ type: REQUEST, client: 1, requested: CLIENT_IP }) }, 23_000));
+  assert.deepEqual(r.map((x) => [msgType(x.msg), x.msg.yiaddr]), [[ACK, CLIENT_IP]]);
+});
+
+test('an owner answering the INQUIRE keeps the block; the saved leases are dropped', () => {
+  for (const owner of [SMALL_ID, BIG_ID]) {
+    const core = createCore(makeCfg({ learning: true }), seededRng(1), 0, savedState());
+    assert.deepEqual(inquiriesAt(core, 0), [5]);
+    core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(owner, [5]) }, 50);
+    assert.deepEqual(inquiriesAt(core, 7_500), [], owner);
+    core.handle({ kind: 'timer' }, 22_500);
+    const b5 = core.view().blocks().find((b) => b.index === 5);
+    assert.deepEqual([b5?.state, b5?.owner], ['claimed', owner]);
+    assert.deepEqual(core.view().leases(), [], owner);
+  }
+});
+
+test('without live leases only as many run-out blocks as the spare leases need, the latest first', () => {
+  const blocks = [{ index: 3, remainingMs: -90_000 }, { index: 7, remainingMs: -5_000 }, { index: 9, remainingMs: -30_000 }];
+  const two = createCore(makeCfg({ learning: true, spareLeases: 2 }), seededRng(1), 0, savedState({ blocks, leases: [] }));
+  assert.deepEqual(inquiriesAt(two, 0), [7]);
+  const many = createCore(makeCfg({ learning: true, spareLeases: 12 }), seededRng(1), 0, savedState({ blocks, leases: [] }));
+  assert.deepEqual(inquiriesAt(many, 0), [7, 9]);
+  // A block still ours covers the spare leases: nothing to win back.
+  const covered = createCore(makeCfg({ learning: true }), seededRng(1), 0, savedState({ blocks: [{ index: 2, remainingMs: 30_000 }, ...blocks], leases: [] }));
+  assert.deepEqual(inquiriesAt(covered, 0), []);
+  assert.equal(covered.view().counts().blocksOurs, 1);
+});
+
+test('a lease that ran out while the block was being won back is not restored', () => {
+  const leases = [{ ip: CLIENT_IP, chaddr: '02000000000100000000000000000000', state: 'leased' as const, remainingMs: 10_000 }];
+  const core = createCore(makeCfg({ learning: true }), seededRng(1), 0, savedState({ leases }));
+  for (const at of [0, 7_500, 15_000, 22_500]) core.handle({ kind: 'timer' }, at);
+  assert.equal(core.view().counts().blocksOurs, 1);
+  assert.deepEqual(core.view().leases(), []);
+});
