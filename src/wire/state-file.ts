@@ -182,8 +182,9 @@ function decodeLease(v: unknown, at: string, prefix: number, prefixLen: number):
 }
 
 /**
- * What is still valid at `nowWallMs`: unexpired blocks and the unexpired leases
- * inside them (issue 6: expired blocks are dropped and their leases forgotten).
+ * What is still valid at `nowWallMs`: the blocks with what is left of their claims
+ * (zero or less: the claim ran out while we were down, and the core inquires the
+ * block again) and the unexpired leases inside them.
  * A clock that went backwards never lengthens a lifetime beyond what was left
  * when the file was saved. With `now` on the boot clock of the same boot the file
  * was saved in, the downtime is measured on that clock and the wall clock is not used.
@@ -193,10 +194,11 @@ export function toPersisted(file: StateFile, nowWallMs: number, now?: BootClock)
   const downMs = saved !== undefined && now !== undefined && saved.bootId === now.bootId && now.monoMs >= saved.monoMs
     ? now.monoMs - saved.monoMs
     : undefined;
+  // Negative: how long ago it ran out.
   const remaining = (expires: number): number => downMs !== undefined
-    ? Math.max(0, expires - file.savedAtWallMs - downMs)
-    : Math.max(0, Math.min(expires - nowWallMs, expires - file.savedAtWallMs));
-  const blocks = file.blocks.map((b) => ({ index: b.index, remainingMs: remaining(b.expiresAtWallMs) })).filter((b) => b.remainingMs > 0);
+    ? expires - file.savedAtWallMs - downMs
+    : Math.min(expires - nowWallMs, expires - file.savedAtWallMs);
+  const blocks = file.blocks.map((b) => ({ index: b.index, remainingMs: remaining(b.expiresAtWallMs) }));
   const kept = new Set(blocks.map((b) => b.index));
   const leases = file.leases
     .map((l) => ({ ip: l.ip, chaddr: l.chaddr, state: l.state, remainingMs: remaining(l.expiresAtWallMs) }))

@@ -98,17 +98,22 @@ test('duplicates, too many entries and oversized text are refused', () => {
   assert.equal(huge.ok ? '' : huge.error.kind, 'tooLarge');
 });
 
-test('toPersisted keeps unexpired blocks and only the unexpired leases inside them', () => {
+test('toPersisted: blocks with what is left of their claims (negative: ran out), the unexpired leases inside them', () => {
   const p = toPersisted(sample, SAVED + 10_000);
-  assert.deepEqual(p.blocks, [{ index: 8130, remainingMs: 40_000 }]);
-  // Block 12 expired, so its declined lease goes too; the offer still has 2 s.
+  // Block 12 ran out 5 s ago: the core inquires it again, its declined lease waits for the outcome.
+  assert.deepEqual(p.blocks, [{ index: 8130, remainingMs: 40_000 }, { index: 12, remainingMs: -5_000 }]);
   assert.deepEqual(p.leases, [
     { ip: PREFIX + 8130 * 4 + 1, chaddr: '026e6c01020000000000000000000000', state: 'leased', remainingMs: 270_000 },
     { ip: PREFIX + 8130 * 4 + 2, chaddr: '026e6c01030000000000000000000000', state: 'offered', remainingMs: 2_000 },
+    { ip: PREFIX + 12 * 4 + 3, chaddr: '026e6c01040000000000000000000000', state: 'declined', remainingMs: 90_000 },
   ]);
   assert.equal(p.nodeId, sample.nodeId);
-  assert.deepEqual(toPersisted(sample, SAVED + 60_000).blocks, []);
-  assert.deepEqual(toPersisted(sample, SAVED + 60_000).leases, []);
+  const later = toPersisted(sample, SAVED + 60_000);
+  assert.deepEqual(later.blocks, [{ index: 8130, remainingMs: -10_000 }, { index: 12, remainingMs: -55_000 }]);
+  assert.deepEqual(later.leases.map((l) => [l.state, l.remainingMs]), [['leased', 220_000], ['declined', 40_000]]);
+  // A lease outside every listed block is not kept.
+  const stray = { ...sample, leases: [{ ...sample.leases[0]!, ip: PREFIX + 5 * 4 + 1 }] };
+  assert.deepEqual(toPersisted(stray, SAVED + 10_000).leases, []);
 });
 
 test('a clock that went backwards never lengthens what was left at save time', () => {

@@ -46,25 +46,25 @@ test('same boot: a wall clock that jumped a year forward keeps what is still val
   const p = toPersisted(file, WALL + YEAR_MS, { ...BOOT, monoMs: BOOT.monoMs + 2_000 });
   assert.deepEqual(p.blocks, [{ index: 7, remainingMs: 58_000 }, { index: 9, remainingMs: 3_000 }]);
   assert.deepEqual(p.leases.map((l) => l.remainingMs), [298_000]);
-  // The wall clock alone would have dropped everything.
-  assert.deepEqual(toPersisted(file, WALL + YEAR_MS).blocks, []);
+  // The wall clock alone would have let every claim run out (a year ago).
+  assert.deepEqual(toPersisted(file, WALL + YEAR_MS).blocks.filter((b) => b.remainingMs > 0), []);
 });
 
 test('same boot: a wall clock that jumped back does not keep a block past its claim', () => {
   const file = fromPersisted(state, WALL, BOOT);
   // Down for 10 s, while the wall clock went back an hour.
   const p = toPersisted(file, WALL - 3_600_000, { ...BOOT, monoMs: BOOT.monoMs + 10_000 });
-  assert.deepEqual(p.blocks, [{ index: 7, remainingMs: 50_000 }], 'block 9 had 5 s left: expired');
+  assert.deepEqual(p.blocks, [{ index: 7, remainingMs: 50_000 }, { index: 9, remainingMs: -5_000 }], 'block 9 had 5 s left: ran out 5 s ago');
   // The wall clock alone keeps block 9 (it can only cap at what was left at save time).
-  assert.equal(toPersisted(file, WALL - 3_600_000).blocks.length, 2);
+  assert.equal(toPersisted(file, WALL - 3_600_000).blocks.filter((b) => b.remainingMs > 0).length, 2);
 });
 
 test('another boot, or a boot clock behind the saved one: the wall clock decides', () => {
   const file = fromPersisted(state, WALL, BOOT);
   const other = toPersisted(file, WALL + 10_000, { bootId: 'another-boot', monoMs: 1_000 });
-  assert.deepEqual(other.blocks, [{ index: 7, remainingMs: 50_000 }]);
+  assert.deepEqual(other.blocks, [{ index: 7, remainingMs: 50_000 }, { index: 9, remainingMs: -5_000 }]);
   const behind = toPersisted(file, WALL + 10_000, { ...BOOT, monoMs: BOOT.monoMs - 1 });
-  assert.deepEqual(behind.blocks, [{ index: 7, remainingMs: 50_000 }]);
+  assert.deepEqual(behind.blocks, [{ index: 7, remainingMs: 50_000 }, { index: 9, remainingMs: -5_000 }]);
 });
 
 test('io: the writer stamps this boot, and loadState measures the downtime with it', () => {
