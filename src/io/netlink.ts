@@ -1,10 +1,10 @@
-// Interface tracking from rtnetlink events (npm `netlink`): index, up/down, the
+// Interface tracking from rtnetlink events (src/io/rtnetlink.ts): index, up/down, the
 // client interface's IPv4 address and the server interface's usable IPv6
 // link-local address. Any link or address event triggers one debounced re-read
 // of the (small) link and address tables, so NEW/DEL ordering never matters
 // and nothing polls; a failed or unanswered re-read is retried with backoff.
 
-import * as netlink from 'netlink';
+import { openRtnetlinkSource } from './rtnetlink';
 
 export interface InterfaceState {
   readonly name: string;
@@ -50,8 +50,6 @@ export interface WatchTiming {
 }
 
 const DEFAULT_TIMING: WatchTiming = { debounceMs: 30, retryFirstMs: 1_000, retryMaxMs: 30_000 };
-/** A dump reply the kernel never finishes must not stall tracking for good. */
-const DUMP_TIMEOUT_MS = 5_000;
 
 /** RFC 5952 text form: the longest run of two or more zero groups becomes "::". */
 export function formatIpv6(bytes: Uint8Array): string {
@@ -181,49 +179,6 @@ export function watchInterfaces(
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
       source.close();
-    },
-  };
-}
-
-/** The real source: one socket for link and address notifications, one for dumps. */
-export function openRtnetlinkSource(): LinkSource {
-  const events = netlink.createRtNetlink({ ref: true } as Parameters<typeof netlink.createRtNetlink>[0]);
-  const dumps = netlink.createRtNetlink();
-  const request = { timeout: DUMP_TIMEOUT_MS };
-  return {
-    subscribe(onEvent, onError) {
-      // Whatever arrives means something changed, even a message the library cannot
-      // parse; an error (ENOBUFS) means notifications were lost. Each causes a re-read.
-      events.on('message', onEvent);
-      events.on('invalid', onEvent);
-      events.socket.on('invalid', onEvent);
-      events.socket.on('truncatedMessage', onEvent);
-      events.socket.on('error', (e: Error) => onError(e));
-      dumps.socket.on('error', (e: Error) => onError(e));
-      events.addMembership('LINK');
-      events.addMembership('IPV4_IFADDR');
-      events.addMembership('IPV6_IFADDR');
-    },
-    async dump() {
-      const links = await dumps.getLinks(undefined, undefined, request);
-      const addrs = await dumps.getAddresses(undefined, undefined, request);
-      return {
-        links: links.flatMap((l) => (l.attrs.ifname === undefined ? [] : [{ name: l.attrs.ifname, index: l.data.index ?? 0, up: l.data.flags?.up === true }])),
-        addresses: addrs.flatMap((a): AddressRow[] => {
-          if (a.attrs.address === undefined || (a.data.family !== 2 && a.data.family !== 10)) return [];
-          const f = (a.data.flags ?? {}) as Record<string, boolean | undefined>;
-          return [{
-            index: a.data.index ?? 0,
-            family: a.data.family === 2 ? 4 : 6,
-            bytes: Uint8Array.from(a.attrs.address),
-            usable: f['tentative'] !== true && f['dadfailed'] !== true,
-          }];
-        }),
-      };
-    },
-    close() {
-      events.socket.close();
-      dumps.socket.close();
     },
   };
 }
