@@ -4,13 +4,13 @@
 // when a write is costly; a missing, corrupt or foreign state file is reported
 // in one line and ignored.
 
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompactSnapshot, NodeId, PersistedState } from '../core/types';
 import { decodeStateFile, toPersisted, type BootClock } from '../wire/state-file';
 import { encodeCompactChunks, encodePersistedChunks } from '../wire/state-file-chunks';
+import { readRandomBytes } from './clock';
 import type { Logger } from './log';
 
 const NODE_ID_FILE = 'node-id';
@@ -86,7 +86,7 @@ export function loadOrCreateNodeId(dir: string, log: Logger): NodeId {
     // first start: no id yet
   }
   let id = '';
-  do id = randomBytes(8).toString('hex');
+  do id = readRandomBytes(8).toString('hex');
   while (id === '0000000000000000');
   try {
     writeAtomicSync(file, `${id}\n`);
