@@ -6,6 +6,7 @@ import dgram from 'node:dgram';
 import type { DhcpDestination } from '../core/types';
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from '../wire/dhcp-message';
 import { formatIpv4 } from '../config/parse';
+import { literalLookup } from './literal-lookup';
 import { bindSocketToDevice } from './native';
 
 export interface DhcpSocket {
@@ -20,7 +21,7 @@ export function openDhcpSocket(
   port = DHCP_SERVER_PORT,
 ): Promise<DhcpSocket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 1 << 20 });
+    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 1 << 20, lookup: literalLookup(4) });
     let opened = false;
     socket.once('error', (e) => {
       if (opened) return;

@@ -4,6 +4,7 @@
 
 import dgram from 'node:dgram';
 import { DDHCP_MCAST_GROUP, DDHCP_MCAST_PORT, DDHCP_UNICAST_PORT } from '../wire/ddhcp-message';
+import { literalLookup } from './literal-lookup';
 import { bindSocketToDevice } from './native';
 
 export type MeshChannel = 'mcast' | 'direct';
@@ -23,7 +24,7 @@ const DEFAULT_PORTS: MeshPorts = { mcastPort: DDHCP_MCAST_PORT, unicastPort: DDH
 
 function openUdp6(port: number, ifname: string): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: 'udp6', reuseAddr: true, ipv6Only: true, recvBufferSize: 1 << 20 });
+    const socket = dgram.createSocket({ type: 'udp6', reuseAddr: true, ipv6Only: true, recvBufferSize: 1 << 20, lookup: literalLookup(6) });
     const fail = (e: unknown): void => {
       // A failed bind leaves the handle open; the daemon retries, so it must not leak.
       closeQuietly(socket);
