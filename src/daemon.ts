@@ -81,7 +81,10 @@ export class Daemon implements DaemonApi {
         this.log.warn('state file belongs to another network, block size or node id; starting fresh');
         restored = undefined;
       } else {
-        this.log.info(`restored ${restored.blocks.length} blocks and ${restored.leases.length} leases from the state file`);
+        const live = restored.blocks.filter((b) => b.remainingMs > 0).length;
+        const ranOut = restored.blocks.length - live;
+        const again = ranOut === 0 ? '' : `; ${ranOut} block(s) whose claims ran out while down may be inquired again`;
+        this.log.info(`restored ${live} blocks and ${restored.leases.length} leases from the state file${again}`);
       }
     }
     return createCore(coreCfg, createCryptoRng(), monotonicNow(), restored);
