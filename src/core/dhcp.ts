@@ -8,7 +8,7 @@ import { sendAck, sendInformAck, sendNak, sendOffer } from './dhcp-reply';
 import { readIpv4Option, readMessageType } from './dhcp-fields';
 import { forwardRelease, forwardRenewal } from './forward';
 import { blockOf, formatMac, isInNetwork } from './ipv4';
-import { FREE, LEASED, macKey, OFFERED, slotCode, slotHasMac } from './lease-slots';
+import { FREE, LEASED, OFFERED, slotCode, slotHasMac } from './lease-slots';
 import type { SlotRef } from './leases';
 import { addressOfClient, findSlot, firstFreeAddress, freeLease, isFreeForClient, leaseTimeSec, MAX_DECLINED, MAX_OFFERS, OFFER_HOLD_MS, serverIdentifier, setLease } from './leases';
 import type { NodeState, Step } from './state';
@@ -48,7 +48,7 @@ function heldBy(ref: SlotRef, chaddr: Uint8Array): boolean {
 
 /** The client's current or previous address first (C forgot it), then the one it asks for, then the lowest free. */
 function chooseOffer(st: NodeState, req: DhcpMessage): Ipv4 | undefined {
-  const previous = addressOfClient(st, macKey(req.chaddr));
+  const previous = addressOfClient(st, req.chaddr);
   if (previous !== undefined) {
     const ref = findSlot(st, previous);
     if (ref !== undefined && slotHasMac(ref.own, ref.k, req.chaddr) && (heldBy(ref, req.chaddr) || isFreeForClient(st, previous, ref))) return previous;
@@ -107,7 +107,7 @@ function handleRequest(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4): 
 function handleSelecting(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4, chosen: Ipv4, ip: Ipv4): void {
   if (chosen !== sid) {
     // The client took another server's offer (RFC 2131 4.3.2): ours is free again.
-    const offered = addressOfClient(st, macKey(req.chaddr));
+    const offered = addressOfClient(st, req.chaddr);
     const ref = offered === undefined ? undefined : findSlot(st, offered);
     if (offered !== undefined && ref !== undefined && slotCode(ref.own, ref.k) === OFFERED && slotHasMac(ref.own, ref.k, req.chaddr)) {
       freeLease(st, offered, ref, step.now);

@@ -1,7 +1,6 @@
 // How the lease slots of one owned block are stored: parallel typed arrays (a
 // state byte, an expiry, 16 chaddr bytes per address) instead of an object per
-// address, and clients keyed by their MAC as one number. No policy here: who
-// gets which address is leases.ts and dhcp.ts.
+// address. No policy here: who gets which address is leases.ts and dhcp.ts.
 
 import type { OwnBlock } from './state';
 import type { LeaseState, Mac, Millis } from './types';
@@ -61,20 +60,12 @@ export function clearSlot(own: OwnBlock, k: number): void {
   own.states[k] = (own.states[k] ?? 0) & KNOWN;
 }
 
-/** A MAC (the first 6 chaddr bytes) as one exact number below 2^48: a Map key without a string per client. */
-export function macKey(chaddr: Uint8Array, at = 0): number {
-  const hi = ((chaddr[at] ?? 0) << 8) | (chaddr[at + 1] ?? 0);
-  const lo = (((chaddr[at + 2] ?? 0) << 24) | ((chaddr[at + 3] ?? 0) << 16) | ((chaddr[at + 4] ?? 0) << 8) | (chaddr[at + 5] ?? 0)) >>> 0;
-  return hi * 2 ** 32 + lo;
-}
-
-export function slotMacKey(own: OwnBlock, k: number): number {
-  return macKey(own.chaddr, k * CHADDR_LEN);
-}
-
-/** Whether a known slot's client has this MAC (6 bytes, as the C daemon compares). */
+/** Whether a known slot's client has this MAC (chaddr's first 6 bytes, as the C daemon compares). */
 export function slotHasMac(own: OwnBlock, k: number, chaddr: Uint8Array): boolean {
-  return isKnown(own, k) && slotMacKey(own, k) === macKey(chaddr);
+  if (!isKnown(own, k)) return false;
+  const at = k * CHADDR_LEN;
+  for (let i = 0; i < 6; i++) if (own.chaddr[at + i] !== (chaddr[i] ?? 0)) return false;
+  return true;
 }
 
 /** The slot's client as views and events show it, made only when asked for. */

@@ -6,7 +6,7 @@
 import { DhcpOptionCode } from '../wire/dhcp-message';
 import { blockOf, blockStart, isInNetwork } from './ipv4';
 import { readStoreAddresses, readStoreU32 } from './dhcp-fields';
-import { allocOwnBlock, clearSlot, codeOf, FREE, isKnown, macKey, OFFERED, LEASED, slotCode, slotMacKey, writeSlot } from './lease-slots';
+import { allocOwnBlock, clearSlot, codeOf, FREE, isKnown, LEASED, OFFERED, slotCode, slotHasMac, writeSlot } from './lease-slots';
 import type { Block, NodeState, OwnBlock } from './state';
 import { oursSorted } from './state';
 import { leaseTimerKey, needlessTimerKey } from './timers';
@@ -107,14 +107,15 @@ export function findSlot(st: NodeState, ip: Ipv4): SlotRef | undefined {
   return k < own.states.length ? { block, own, k } : undefined;
 }
 
-/** The address a client (by macKey) holds or last held here. */
-export function addressOfClient(st: NodeState, client: number): Ipv4 | undefined {
-  const offset = st.byMac.get(client);
+/** The address the client with this chaddr (its MAC) holds or last held here. */
+export function addressOfClient(st: NodeState, chaddr: Uint8Array): Ipv4 | undefined {
+  const offset = st.byMac.find(chaddr);
   return offset === undefined ? undefined : st.geo.prefix + offset;
 }
 
-function forgetClient(st: NodeState, client: number, ip: Ipv4): void {
-  if (st.byMac.get(client) === ip - st.geo.prefix) st.byMac.delete(client);
+/** Drops the client index entry of the MAC in the slot at `ip` if it points there; before the slot changes hands. */
+function forgetClient(st: NodeState, ip: Ipv4): void {
+  st.byMac.remove(ip - st.geo.prefix);
 }
 
 /**
@@ -135,7 +136,6 @@ function disarmLeaseTimer(st: NodeState, block: Block, own: OwnBlock): void {
 /** Puts a slot into use (offered, leased, declined) for a client, keeping counters and deadlines right. */
 export function setLease(st: NodeState, now: Millis, ip: Ipv4, ref: SlotRef, state: LeaseState, chaddr: Uint8Array, expiresAt: Millis): void {
   const { own, k } = ref;
-  const client = macKey(chaddr);
   if (slotCode(own, k) === FREE) {
     own.used++;
     st.usedTotal++;
@@ -144,21 +144,21 @@ export function setLease(st: NodeState, now: Millis, ip: Ipv4, ref: SlotRef, sta
       st.timers.cancel(needlessTimerKey(ref.block.index));
     }
   }
-  if (isKnown(own, k) && slotMacKey(own, k) !== client) forgetClient(st, slotMacKey(own, k), ip);
-  const previous = addressOfClient(st, client);
-  if (previous !== undefined && previous !== ip && state !== 'declined') releaseOther(st, previous, client, now);
+  if (isKnown(own, k) && !slotHasMac(own, k, chaddr)) forgetClient(st, ip);
+  const previous = addressOfClient(st, chaddr);
+  if (previous !== undefined && previous !== ip && state !== 'declined') releaseOther(st, previous, chaddr, now);
   trackHeld(st, ip, state);
   writeSlot(own, k, codeOf(state), chaddr, expiresAt);
-  if (state !== 'declined') st.byMac.set(client, ip - st.geo.prefix);
-  else forgetClient(st, client, ip);
+  if (state !== 'declined') st.byMac.set(ip - st.geo.prefix);
+  else forgetClient(st, ip);
   armLeaseTimer(st, ref.block, own, expiresAt);
   st.spareDirty = true;
 }
 
 /** A client has one address here: taking a new one frees its old offer or lease. */
-function releaseOther(st: NodeState, ip: Ipv4, client: number, now: Millis): void {
+function releaseOther(st: NodeState, ip: Ipv4, chaddr: Uint8Array, now: Millis): void {
   const ref = findSlot(st, ip);
-  if (ref === undefined || !isKnown(ref.own, ref.k) || slotMacKey(ref.own, ref.k) !== client) return;
+  if (ref === undefined || !slotHasMac(ref.own, ref.k, chaddr)) return;
   const code = slotCode(ref.own, ref.k);
   if (code === OFFERED || code === LEASED) freeLease(st, ip, ref, now);
 }
@@ -226,7 +226,7 @@ export function dropOwnLeases(st: NodeState, block: Block): void {
   for (let k = 0; k < own.states.length; k++) {
     if (!isKnown(own, k)) continue;
     trackHeld(st, start + k, 'free');
-    forgetClient(st, slotMacKey(own, k), start + k);
+    forgetClient(st, start + k);
   }
   disarmLeaseTimer(st, block, own);
   st.timers.cancel(needlessTimerKey(block.index));

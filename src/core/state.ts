@@ -6,6 +6,7 @@ import type { DdhcpHeader } from '../wire/ddhcp-message';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import type { Geometry } from './ipv4';
 import type { CoreConfig, CoreEvent, DropReason, Effect, Ipv4, LeaseState, Millis, NodeId, OptionEntry, Rng } from './types';
+import { ClientIndex } from './client-index';
 import { DeadlineHeap } from './timers';
 
 /**
@@ -83,8 +84,8 @@ export interface NodeState {
   readonly claiming: Set<number>;
   /** Indexes of the blocks that are ours (a subset of `blocks`, kept for cheap iteration). */
   readonly ours: Set<number>;
-  /** Client MAC (lease-slots.ts macKey) -> its address as an offset into the network (a small integer, never boxed). */
-  readonly byMac: Map<number, number>;
+  /** Client MAC -> the address it holds or last held, as an offset into the network (leases.ts keeps it). */
+  readonly byMac: ClientIndex;
   /** Addresses offered, and declined ones oldest first: both capped (leases.ts MAX_OFFERS, MAX_DECLINED). */
   readonly offered: Set<Ipv4>;
   readonly declined: Set<Ipv4>;
@@ -139,15 +140,16 @@ function expiryStep(cfg: CoreConfig): Millis {
 }
 
 export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState {
+  const blocks = new Map<number, Block>();
   return {
     cfg,
     rng,
     geo,
     header: { nodeId: cfg.nodeId, prefix: geo.prefix, prefixLen: geo.prefixLen, blockSize: geo.blockSize },
-    blocks: new Map(),
+    blocks,
     claiming: new Set(),
     ours: new Set(),
-    byMac: new Map(),
+    byMac: new ClientIndex(geo.blockSize, (index) => blocks.get(index)?.own),
     offered: new Set(),
     declined: new Set(),
     pending: new Map(),
