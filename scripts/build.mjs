@@ -1,7 +1,8 @@
 // Bundles the daemon and ddhcpdctl into one file each under dist/, runnable
 // with plain node and no node_modules. The netlink package's native binding is
 // copied beside the bundle and loaded from there instead of via node-gyp-build.
-import { build } from 'esbuild';
+// `node scripts/build.mjs --analyze` also prints what each bundle is made of.
+import { analyzeMetafile, build } from 'esbuild';
 import { mkdirSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -42,6 +43,7 @@ try {
   // building from a release tarball: no git
 }
 
+const analyze = process.argv.includes('--analyze');
 const common = {
   define: { __DDHCPD_REVISION__: JSON.stringify(revision) },
   bundle: true,
@@ -49,7 +51,13 @@ const common = {
   target: 'node20',
   format: 'cjs',
   sourcemap: false,
+  // V8 keeps the whole source text on the heap and parses it at start: without
+  // whitespace the daemon bundle is 234 KB, not 341 KB, and the idle daemon 0.1-0.2
+  // MB smaller. Mangling names would save 0.06 MB more; unmangled, a stack trace
+  // in the log still names our functions.
   minifySyntax: true,
+  minifyWhitespace: true,
+  metafile: analyze,
   legalComments: 'none',
   plugins: [nativeBeside],
   logLevel: 'warning',
@@ -59,4 +67,5 @@ for (const [entry, outfile] of [['src/cli/ddhcpd.ts', 'dist/ddhcpd.js'], ['src/c
   // A daemon started while a bundle is half written would not parse: write, then rename.
   const out = await build({ ...common, entryPoints: [entry], outfile, write: false, banner: { js: '#!/usr/bin/env node' } });
   for (const f of out.outputFiles) replaceFile(f.path, Buffer.from(f.contents), 0o644);
+  if (analyze) process.stdout.write(`${outfile}:${await analyzeMetafile(out.metafile, { verbose: false })}\n`);
 }
