@@ -120,12 +120,25 @@ function forgetClient(st: NodeState, ip: Ipv4): void {
 
 /**
  * The lease timer of a block is filed under the lease key of its first address:
- * one heap entry per block in use, not one per lease. Moved only earlier.
+ * one heap entry per block in use, not one per lease. This moves it earlier.
  */
 function armLeaseTimer(st: NodeState, block: Block, own: OwnBlock, at: Millis): void {
   if (own.leaseDeadline !== undefined && own.leaseDeadline <= at) return;
   own.leaseDeadline = at;
   st.timers.set(leaseTimerKey(blockStart(st.geo, block.index)), at);
+}
+
+/**
+ * The slot that set the block's deadline was freed or got a later expiry: the
+ * deadline moves to the new earliest one. Without this an offer taken as a lease
+ * woke the node at the offer's old end for nothing (one scan of the block instead).
+ */
+function rearmLeaseTimer(st: NodeState, block: Block, own: OwnBlock): void {
+  let next = Infinity;
+  for (let k = 0; k < own.states.length; k++) if (slotCode(own, k) !== FREE) next = Math.min(next, own.expiresAt[k] ?? 0);
+  if (next === Infinity) return disarmLeaseTimer(st, block, own);
+  own.leaseDeadline = undefined;
+  armLeaseTimer(st, block, own, next);
 }
 
 function disarmLeaseTimer(st: NodeState, block: Block, own: OwnBlock): void {
@@ -148,10 +161,12 @@ export function setLease(st: NodeState, now: Millis, ip: Ipv4, ref: SlotRef, sta
   const previous = addressOfClient(st, chaddr);
   if (previous !== undefined && previous !== ip && state !== 'declined') releaseOther(st, previous, chaddr, now);
   trackHeld(st, ip, state);
+  const setDeadline = slotCode(own, k) !== FREE && own.expiresAt[k] === own.leaseDeadline;
   writeSlot(own, k, codeOf(state), chaddr, expiresAt);
   if (state !== 'declined') st.byMac.set(ip - st.geo.prefix);
   else forgetClient(st, ip);
-  armLeaseTimer(st, ref.block, own, expiresAt);
+  if (setDeadline && expiresAt > (own.leaseDeadline ?? 0)) rearmLeaseTimer(st, ref.block, own);
+  else armLeaseTimer(st, ref.block, own, expiresAt);
   st.spareDirty = true;
 }
 
@@ -182,6 +197,8 @@ export function freeLease(st: NodeState, ip: Ipv4, ref: SlotRef, now: Millis): v
     disarmLeaseTimer(st, ref.block, own);
     own.idleSince = now;
     st.timers.set(needlessTimerKey(ref.block.index), now + st.cfg.needlessTimeoutSec * 1000);
+  } else if (own.expiresAt[k] === own.leaseDeadline) {
+    rearmLeaseTimer(st, ref.block, own);
   }
   st.spareDirty = true;
 }

@@ -25,11 +25,7 @@ export interface OwnBlock {
   used: number;
   /** Since when no slot is in use; undefined while some are. */
   idleSince: Millis | undefined;
-  /**
-   * The one lease deadline of the block: the earliest expiry when it was armed. It is
-   * only ever moved earlier; a slot freed or renewed before it makes a harmless early
-   * sweep, which arms the next earliest.
-   */
+  /** The one lease deadline of the block: the earliest expiry of its slots in use (leases.ts keeps it so). */
   leaseDeadline: Millis | undefined;
 }
 

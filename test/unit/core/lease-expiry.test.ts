@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Core } from '../../../src/core/types';
-import { BIG_ID, dhcp, events, ip, ownedCore, PEER_ADDR, replies, SERVER_ID, updateClaim } from './fixtures';
+import { BIG_ID, dhcp, events, ip, OWNED_AT, ownedCore, PEER_ADDR, replies, SERVER_ID, updateClaim } from './fixtures';
 
 // Leases expire through one deadline per block (the earliest expiry in it); these
 // walk the core from deadline to deadline, as the daemon's one timer does, and check
@@ -111,4 +111,21 @@ test('a late step frees every due lease of a block; its idle time counts from th
     for (const e of core.handle(T, t)) if (e.kind === 'event' && e.event.kind === 'blockGivenBack') given.push([e.event.index, t]);
   }
   assert.deepEqual(given, [[5, 35_900 + 300_000]]);
+});
+
+test('the block deadline follows its earliest lease: no wake-up at an offer taken as a lease or a released lease', () => {
+  const core = ownedCore(5);
+  const b = offer(core, 2, NOW);
+  core.handle({ kind: 'dhcp', msg: dhcp({ type: REQUEST, client: 2, xid: 2, serverId: SERVER_ID, requested: b }) }, NOW + 1000);
+  const a = lease(core, 1, NOW + 2000);
+  core.handle({ kind: 'dhcp', msg: dhcp({ type: 7, client: 2, ciaddr: b }) }, NOW + 3000);
+  const visited: number[] = [];
+  for (let t = core.nextDeadline(); t !== undefined && t <= NOW + 2000 + LEASE_MS; t = core.nextDeadline()) {
+    visited.push(t);
+    core.handle(T, t);
+  }
+  // Refreshes every 15 s from OWNED_AT, and the one lease end; not the offer's end (NOW + 12 s) nor b's lease end.
+  assert.deepEqual(visited.filter((t) => (t - OWNED_AT) % 15_000 !== 0), [NOW + 2000 + LEASE_MS]);
+  assert.deepEqual(core.view().leases(), []);
+  assert.ok(a === FIRST + 1 && b === FIRST);
 });
