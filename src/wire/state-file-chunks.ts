@@ -4,7 +4,7 @@
 // keeps the decoder.
 
 import { LEASE_STATES, type CompactSnapshot, type LeaseState, type PersistedState } from '../core/types';
-import { encodeStateFileHead, wholeMs, type BootClock } from './state-file';
+import { encodeStateFileHead, fileHeadOf, wholeMs, type BootClock } from './state-file';
 
 const BYTES_PER_LEASE = 128;
 const HEX = '0123456789abcdef';
@@ -162,16 +162,7 @@ function* encodeChunks(
   const now = wholeMs(nowWallMs);
   const per = Number.isFinite(leasesPerChunk) && leasesPerChunk >= 1 ? Math.floor(leasesPerChunk) : Math.max(1, count);
   const out = new ByteWriter(Math.min(per, count + 1) * BYTES_PER_LEASE);
-  out.text(encodeStateFileHead({
-    version: 1,
-    savedAtWallMs: now,
-    ...(boot === undefined ? {} : { savedAt: { bootId: boot.bootId, monoMs: wholeMs(boot.monoMs) } }),
-    nodeId: head.nodeId,
-    prefix: head.prefix,
-    prefixLen: head.prefixLen,
-    blockSize: head.blockSize,
-    blocks: head.blocks.map((b) => ({ index: b.index, expiresAtWallMs: now + wholeMs(b.remainingMs) })),
-  }));
+  out.text(encodeStateFileHead(fileHeadOf(head, now, boot)));
   if (count === 0) {
     out.text('[]\n}\n');
     yield out.bytes.subarray(0, out.length);

@@ -210,6 +210,14 @@ export function toPersisted(file: StateFile, nowWallMs: number, now?: BootClock)
 export function fromPersisted(p: PersistedState, nowWallMs: number, boot?: BootClock): StateFile {
   const now = wholeMs(nowWallMs);
   return {
+    ...fileHeadOf(p, now, boot),
+    leases: p.leases.map((l) => ({ ip: l.ip, chaddr: l.chaddr, state: l.state, expiresAtWallMs: now + wholeMs(l.remainingMs) })),
+  };
+}
+
+/** Everything of the file but its leases, saved at `now` (whole milliseconds). */
+export function fileHeadOf(p: Omit<PersistedState, 'leases'>, now: number, boot: BootClock | undefined): Omit<StateFile, 'leases'> {
+  return {
     version: 1,
     savedAtWallMs: now,
     ...(boot === undefined ? {} : { savedAt: { bootId: boot.bootId, monoMs: wholeMs(boot.monoMs) } }),
@@ -218,7 +226,6 @@ export function fromPersisted(p: PersistedState, nowWallMs: number, boot?: BootC
     prefixLen: p.prefixLen,
     blockSize: p.blockSize,
     blocks: p.blocks.map((b) => ({ index: b.index, expiresAtWallMs: now + wholeMs(b.remainingMs) })),
-    leases: p.leases.map((l) => ({ ip: l.ip, chaddr: l.chaddr, state: l.state, expiresAtWallMs: now + wholeMs(l.remainingMs) })),
   };
 }
 
