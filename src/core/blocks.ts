@@ -7,10 +7,6 @@ import { NO_BUCKET, oursSorted } from './state';
 import { expiryTimerKey } from './timers';
 import type { Millis, NodeId } from './types';
 
-export function getBlock(st: NodeState, index: number): Block | undefined {
-  return st.blocks.get(index);
-}
-
 /** A block someone else holds for a while: tentative (inquired) or claimed (announced). `found` is its entry, looked up by the caller. */
 export function markForeign(
   st: NodeState,

@@ -1,14 +1,14 @@
 // Keyed deadlines in a binary min-heap. Each key has at most one live deadline;
-// rescheduling leaves the old heap entry behind, and it is skipped when popped
-// (lazy deletion keeps set/cancel O(log n) for 10 000 leases).
+// rescheduling marks the old heap entry dead, and it is skipped when it surfaces
+// (lazy deletion keeps set and cancel O(log n)).
 
 import type { Ipv4, Millis } from './types';
 
 /**
- * Per-block and per-lease deadlines use number keys: a simulated node hears tens
- * of claims a second, and a fresh string per refresh was measurable there.
- * Blocks are below 2^24 (prefixLen >= 8), so the ranges cannot overlap; expiry
- * buckets (blocks.ts) take the negative numbers.
+ * Frequent deadlines use number keys, not a fresh string each time: needless checks
+ * per owned block, lease expiry per owned block (keyed by its first address), and
+ * the foreign claims' expiry buckets (blocks.ts), which take the negative numbers.
+ * Blocks are below 2^24 (prefixLen >= 8), so the ranges cannot overlap.
  */
 export type TimerKey = string | number;
 const NEEDLESS_BASE = 2 ** 24;
@@ -60,12 +60,6 @@ export class DeadlineHeap {
     this.push(e);
     // A peer repeating one claim many times a second would otherwise grow the heap without bound.
     if (this.heap.length > 2 * this.live.size + 1024) this.rebuild();
-  }
-
-  /** Keeps an earlier live deadline instead of postponing it. */
-  setIfEarlier(key: TimerKey, at: Millis): void {
-    const cur = this.live.get(key);
-    if (cur === undefined || at < cur.at) this.set(key, at);
   }
 
   cancel(key: TimerKey): void {
