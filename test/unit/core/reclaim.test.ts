@@ -8,7 +8,7 @@ import { createCore } from '../../../src/core/node';
 import type { Core, PersistedState } from '../../../src/core/types';
 import {
   BIG_ID, SMALL_ID, claimedIndexes, dhcp, events, inquiredIndexes, ip, makeCfg, msgType, multicasts, OUR_ID, PEER_ADDR, replies,
-  seededRng, updateClaim,
+  fixedRng, seededRng, updateClaim,
 } from './fixtures';
 
 const REQUEST = 3, ACK = 5;
@@ -75,4 +75,14 @@ test('a lease that ran out while the block was being won back is not restored', 
   for (const at of [0, 7_500, 15_000, 22_500]) core.handle({ kind: 'timer' }, at);
   assert.equal(core.view().counts().blocksOurs, 1);
   assert.deepEqual(core.view().leases(), []);
+});
+
+test('leases saved for a block an owner answered for stay void when the block is claimed anew later', () => {
+  // The peer's claim lapses, and after learning the random pick (fixed here) is block 5 again.
+  const core = createCore(makeCfg({ learning: true }), fixedRng(5), 0, savedState());
+  assert.deepEqual(inquiriesAt(core, 0), [5]);
+  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [5], 5) }, 50);
+  for (const at of [7_500, 15_000, 22_500, 60_000, 67_500, 75_000, 82_500]) core.handle({ kind: 'timer' }, at);
+  assert.equal(core.view().blocks().find((b) => b.index === 5)?.state, 'ours');
+  assert.deepEqual(core.view().leases(), [], 'the lease saved before the peer took the block came back');
 });
