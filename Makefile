@@ -25,7 +25,7 @@ dist/ddhcpd_native.node: src/io/native/ddhcpd_native.c
 typecheck: deps
 	npx tsc --noEmit -p .
 
-test-fast: deps
+test-fast: deps dist/ddhcpd_native.node
 	$(NODE) --import tsx --test --test-concurrency=2 $(TESTS_FAST)
 
 test-netns: build

@@ -124,8 +124,7 @@ export class Daemon implements DaemonApi {
     },
     dhcp: (effect, bytes) => {
       if (this.dhcpSocket === undefined) return false;
-      this.dhcpSocket.send(bytes, effect.to);
-      return true;
+      return this.dhcpSocket.send(bytes, effect.to) || 'failed';
     },
     hook: (args) => this.hooks.run(args),
     ubusEvent: (id, data) => this.extra.ubusEvent?.(id, data),

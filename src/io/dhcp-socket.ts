@@ -3,16 +3,19 @@
 // replies leave through that interface even when the default route does not.
 
 import dgram from 'node:dgram';
+import { getSystemErrorName } from 'node:util';
 import type { DhcpDestination } from '../core/types';
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from '../wire/dhcp-message';
-import { formatIpv4 } from '../config/parse';
 import { literalLookup } from './literal-lookup';
-import { bindSocketToDevice } from './native';
+import { bindSocketToDevice, sendDatagram4, socketFd } from './native';
 
 export interface DhcpSocket {
-  send(bytes: Uint8Array, to: DhcpDestination): void;
+  /** False when the datagram could not be sent (the error went to onError). */
+  send(bytes: Uint8Array, to: DhcpDestination): boolean;
   close(): void;
 }
+
+const BROADCAST = 0xffffffff;
 
 export function openDhcpSocket(
   ifname: string,
@@ -41,17 +44,20 @@ export function openDhcpSocket(
       opened = true;
       socket.on('error', onError);
       socket.on('message', (msg) => onMessage(msg));
+      // Replies go out with sendto() on the same fd (native.ts): dgram's send path
+      // cost more CPU per exchange than building the reply.
+      const fd = socketFd(socket);
       resolve({
         send(bytes, to) {
-          const [host, dport] =
+          const err =
             to.kind === 'broadcast'
-              ? ['255.255.255.255', DHCP_CLIENT_PORT]
+              ? sendDatagram4(fd, bytes, BROADCAST, DHCP_CLIENT_PORT)
               : to.kind === 'relay'
-                ? [formatIpv4(to.giaddr), DHCP_SERVER_PORT]
-                : [formatIpv4(to.ip), DHCP_CLIENT_PORT];
-          socket.send(bytes, dport, host, (e) => {
-            if (e) onError(e);
-          });
+                ? sendDatagram4(fd, bytes, to.giaddr, DHCP_SERVER_PORT)
+                : sendDatagram4(fd, bytes, to.ip, DHCP_CLIENT_PORT);
+          if (err === 0) return true;
+          onError(new Error(`send: ${getSystemErrorName(-err)}`));
+          return false;
         },
         close() {
           closeQuietly(socket);

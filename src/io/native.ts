@@ -1,5 +1,5 @@
-// Loads our one native helper (src/io/native/ddhcpd_native.c) and binds dgram
-// sockets to a device with it. The .node file sits beside the bundle in dist/;
+// Loads our one native helper (src/io/native/ddhcpd_native.c): binds dgram
+// sockets to a device, and sends IPv4 datagrams on them without dgram's send path. The .node file sits beside the bundle in dist/;
 // when running from source (tests through tsx) it is found in ../../dist.
 
 import type { Socket } from 'node:dgram';
@@ -8,6 +8,8 @@ import path from 'node:path';
 
 interface NativeHelper {
   bindToDevice(fd: number, ifname: string): void;
+  /** 0, or the errno of the failed send. */
+  sendTo(fd: number, bytes: Uint8Array, ipv4: number, port: number): number;
 }
 
 let helper: NativeHelper | undefined;
@@ -26,7 +28,7 @@ function loadHelper(): NativeHelper {
 }
 
 /** The fd of a bound dgram socket; Node keeps it in an internal state object. */
-function socketFd(socket: Socket): number {
+export function socketFd(socket: Socket): number {
   const stateKey = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
   const state = stateKey === undefined ? undefined : (socket as unknown as Record<symbol, { handle?: { fd?: number } }>)[stateKey];
   const fd = state?.handle?.fd;
@@ -36,4 +38,12 @@ function socketFd(socket: Socket): number {
 
 export function bindSocketToDevice(socket: Socket, ifname: string): void {
   loadHelper().bindToDevice(socketFd(socket), ifname);
+}
+
+/**
+ * Sends one datagram on the socket's fd at once, never blocking; returns 0 or the
+ * errno (EAGAIN when the send buffer is full: the datagram is dropped, as UDP may).
+ */
+export function sendDatagram4(fd: number, bytes: Uint8Array, ipv4: number, port: number): number {
+  return loadHelper().sendTo(fd, bytes, ipv4 >>> 0, port);
 }

@@ -8,14 +8,15 @@ import { encodeDdhcp } from '../wire/ddhcp';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import { encodeDhcp } from '../wire/dhcp';
 import { getMessageType } from '../wire/dhcp-options';
-import type { Logger } from './log';
+import { LogLevel, type Logger } from './log';
 import { ddhcpCounter, dhcpCounter, type Statistics } from './stats';
 
 export interface Sink {
   /** 'deferred': held until the mesh sockets open; the sink counts it when it goes out. */
   multicast(bytes: Uint8Array): boolean | 'deferred';
   unicast(to: string, bytes: Uint8Array): boolean;
-  dhcp(effect: Extract<Effect, { kind: 'dhcpReply' }>, bytes: Uint8Array): boolean;
+  /** 'failed': the socket refused it (full send buffer, no route); counted as a drop. */
+  dhcp(effect: Extract<Effect, { kind: 'dhcpReply' }>, bytes: Uint8Array): boolean | 'failed';
   hook(args: readonly string[]): void;
   ubusEvent(id: string, data: Record<string, string>): void;
 }
@@ -52,8 +53,9 @@ export function performEffects(effects: readonly Effect[], sink: Sink, stats: St
       }
       case 'dhcpReply': {
         const bytes = encodeDhcp(effect.msg);
-        if (sink.dhcp(effect, bytes)) countDhcpSend(stats, effect.msg, bytes.length);
-        else stats.addDrop('dhcp', 'clientInterfaceNotReady');
+        const sent = sink.dhcp(effect, bytes);
+        if (sent === true) countDhcpSend(stats, effect.msg, bytes.length);
+        else stats.addDrop('dhcp', sent === false ? 'clientInterfaceNotReady' : 'sendFailed');
         break;
       }
       case 'event':
@@ -65,16 +67,21 @@ export function performEffects(effects: readonly Effect[], sink: Sink, stats: St
 
 function reportEvent(event: CoreEvent, sink: Sink, stats: Statistics, log: Logger, nodeId: string): void {
   switch (event.kind) {
-    case 'leased':
-      log.info(`lease ${formatIpv4(event.ip)} to ${event.mac}`);
-      sink.hook(['lease', formatIpv4(event.ip), event.mac]);
-      sink.ubusEvent('ddhcpd.lease', { ip: formatIpv4(event.ip), mac: event.mac, node: nodeId });
+    case 'leased': {
+      // One per exchange under load: the line is only built when it is logged.
+      const ip = formatIpv4(event.ip);
+      if (log.level >= LogLevel.info) log.info(`lease ${ip} to ${event.mac}`);
+      sink.hook(['lease', ip, event.mac]);
+      sink.ubusEvent('ddhcpd.lease', { ip, mac: event.mac, node: nodeId });
       break;
-    case 'released':
-      log.info(`release ${formatIpv4(event.ip)} by ${event.mac}`);
-      sink.hook(['release', formatIpv4(event.ip), event.mac]);
-      sink.ubusEvent('ddhcpd.release', { ip: formatIpv4(event.ip), mac: event.mac, node: nodeId });
+    }
+    case 'released': {
+      const ip = formatIpv4(event.ip);
+      if (log.level >= LogLevel.info) log.info(`release ${ip} by ${event.mac}`);
+      sink.hook(['release', ip, event.mac]);
+      sink.ubusEvent('ddhcpd.release', { ip, mac: event.mac, node: nodeId });
       break;
+    }
     case 'informed':
       sink.hook(['inform', formatIpv4(event.ip), event.mac]);
       break;
