@@ -70,19 +70,31 @@ const DHCP_COUNTER_SUFFIX: Partial<Record<number, string>> = {
 };
 const KNOWN = new Set<string>([...C_COUNTERS, ...EXTRA_COUNTERS]);
 
-function known(name: string): CounterName | undefined {
-  return KNOWN.has(name) ? (name as CounterName) : undefined;
+/**
+ * Counter names per code, looked up once here: building `dhcp.recv_discover` per
+ * packet made a fresh string to hash for every counter update under load.
+ */
+function counterTable(suffixes: Partial<Record<number, string>>, name: (code: number, suffix: string) => string): Map<number, CounterName> {
+  const table = new Map<number, CounterName>();
+  for (const [code, suffix] of Object.entries(suffixes)) {
+    if (suffix === undefined) continue;
+    const full = name(Number(code), suffix);
+    if (KNOWN.has(full)) table.set(Number(code), full as CounterName);
+  }
+  return table;
 }
+
+const DDHCP_SEND = counterTable(DDHCP_COUNTER_SUFFIX, (c, s) => `${c < 16 ? 'mcast' : 'direct'}.send_${s}`);
+const DDHCP_RECV = counterTable(DDHCP_COUNTER_SUFFIX, (c, s) => `${c < 16 ? 'mcast' : 'direct'}.recv_${s}`);
+const DHCP_SEND = counterTable(DHCP_COUNTER_SUFFIX, (_c, s) => `dhcp.send_${s}`);
+const DHCP_RECV = counterTable(DHCP_COUNTER_SUFFIX, (_c, s) => `dhcp.recv_${s}`);
 
 /** The per-command counter of a DDHCP packet, e.g. mcast.recv_inquire; undefined for unknown commands. */
 export function ddhcpCounter(direction: 'send' | 'recv', command: number): CounterName | undefined {
-  const suffix = DDHCP_COUNTER_SUFFIX[command];
-  if (suffix === undefined) return undefined;
-  return known(`${command < 16 ? 'mcast' : 'direct'}.${direction}_${suffix}`);
+  return (direction === 'send' ? DDHCP_SEND : DDHCP_RECV).get(command);
 }
 
 /** The per-type counter of a DHCP packet, where the C daemon (or we) keep one. */
 export function dhcpCounter(direction: 'send' | 'recv', messageType: number): CounterName | undefined {
-  const suffix = DHCP_COUNTER_SUFFIX[messageType];
-  return suffix === undefined ? undefined : known(`dhcp.${direction}_${suffix}`);
+  return (direction === 'send' ? DHCP_SEND : DHCP_RECV).get(messageType);
 }
