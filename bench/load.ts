@@ -72,7 +72,7 @@ export function loadSetup(clients: number, nodeFlags: readonly string[]): Ddhcpd
   return { blockSizePow: 7, spareLeases: Math.ceil(clients / 128) * 128 + 128, extra: ['-L', '-t', '2'], nodeFlags };
 }
 
-async function startServer(net: BenchNet, kind: ServerKind, dir: string, clients: number, nodeFlags: readonly string[] = []): Promise<RunningServer> {
+export async function startServer(net: BenchNet, kind: ServerKind, dir: string, clients: number, nodeFlags: readonly string[] = []): Promise<RunningServer> {
   let server: RunningServer;
   if (kind === 'dnsmasq') server = startDnsmasq(net, dir, SERVER_CPU);
   else if (kind === 'kea') server = startKea(net, dir, SERVER_CPU);
@@ -90,7 +90,7 @@ async function startServer(net: BenchNet, kind: ServerKind, dir: string, clients
   return server;
 }
 
-async function measureRun(net: BenchNet, server: RunningServer, rate: number, periodSec: number, clients: number, seed: number): Promise<RunFigures> {
+export async function measureRun(net: BenchNet, server: RunningServer, rate: number, periodSec: number, clients: number, seed: number): Promise<RunFigures> {
   const cpu0 = readCpuTimes(server.pid);
   const over0 = readUdpRcvbufErrors(net.server);
   const run = await runPerfdhcp(net, { rate, periodSec, clients, cpu: GENERATOR_CPU, seed });
