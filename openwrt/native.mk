@@ -1,7 +1,8 @@
 # Builds ddhcpd's two native helpers; shipped as native/Makefile in the release
 # tarball. The feed build passes the target's compilers and node's headers from
 # its staging dir; on a host, the defaults build for the host's node.
-#   ddhcpd_native.node  our C helper (SO_BINDTODEVICE), N-API, no C++ runtime
+#   ddhcpd_native.node  our C helper (SO_BINDTODEVICE, the DHCP socket), N-API and
+#                       libuv (uv.h from node's headers, or libuv's where node links it shared)
 #   netlink.node        the npm `netlink` package's binding (C++, node-addon-api)
 
 CC ?= cc

@@ -156,7 +156,7 @@ export class Daemon implements DaemonApi {
     this.feed({ kind: 'ddhcp', from, msg: decoded.value });
   }
 
-  private onDhcpPacket(bytes: Buffer): void {
+  private onDhcpPacket(bytes: Uint8Array): void {
     this.stats.add('dhcp.recv_pkg');
     this.stats.add('dhcp.recv_byte', bytes.length);
     const decoded = decodeDhcp(bytes);

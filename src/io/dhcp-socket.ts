@@ -1,13 +1,13 @@
 // The DHCP server socket: UDP 67 bound to the client interface only, so the
 // daemon never answers on another segment (a rogue server on the WAN), and
 // replies leave through that interface even when the default route does not.
+// It is the native helper's socket, not dgram's: under load dgram's receive and
+// send paths cost more CPU per exchange than the protocol work (native.ts).
 
-import dgram from 'node:dgram';
 import { getSystemErrorName } from 'node:util';
 import type { DhcpDestination } from '../core/types';
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from '../wire/dhcp-message';
-import { literalLookup } from './literal-lookup';
-import { bindSocketToDevice, sendDatagram4, socketFd } from './native';
+import { closeReceiver, openUdp4, receiveDatagrams, sendDatagram4 } from './native';
 
 export interface DhcpSocket {
   /** False when the datagram could not be sent (the error went to onError). */
@@ -16,61 +16,49 @@ export interface DhcpSocket {
 }
 
 const BROADCAST = 0xffffffff;
+const RECEIVE_BUFFER_BYTES = 1 << 20;
+/** The largest UDP payload: no datagram is ever cut short. */
+const DATAGRAM_BYTES = 65_536;
 
+/**
+ * `onMessage` gets a view of a buffer the next datagram overwrites: decode (which
+ * copies) before returning. Resolves once bound; rejects with the step that failed.
+ */
 export function openDhcpSocket(
   ifname: string,
-  onMessage: (bytes: Buffer) => void,
+  onMessage: (bytes: Uint8Array) => void,
   onError: (err: Error) => void,
   port = DHCP_SERVER_PORT,
 ): Promise<DhcpSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 1 << 20, lookup: literalLookup(4) });
-    let opened = false;
-    socket.once('error', (e) => {
-      if (opened) return;
-      // A failed bind leaves the handle open; the daemon retries, so it must not leak.
-      closeQuietly(socket);
-      reject(e);
-    });
-    socket.bind({ port, address: '0.0.0.0', exclusive: true }, () => {
-      try {
-        bindSocketToDevice(socket, ifname);
-        socket.setBroadcast(true);
-      } catch (e) {
-        closeQuietly(socket);
-        reject(e instanceof Error ? e : new Error(String(e)));
-        return;
-      }
-      opened = true;
-      socket.on('error', onError);
-      socket.on('message', (msg) => onMessage(msg));
-      // Replies go out with sendto() on the same fd (native.ts): dgram's send path
-      // cost more CPU per exchange than building the reply.
-      const fd = socketFd(socket);
-      resolve({
-        send(bytes, to) {
-          const err =
-            to.kind === 'broadcast'
-              ? sendDatagram4(fd, bytes, BROADCAST, DHCP_CLIENT_PORT)
-              : to.kind === 'relay'
-                ? sendDatagram4(fd, bytes, to.giaddr, DHCP_SERVER_PORT)
-                : sendDatagram4(fd, bytes, to.ip, DHCP_CLIENT_PORT);
-          if (err === 0) return true;
-          onError(new Error(`send: ${getSystemErrorName(-err)}`));
-          return false;
-        },
-        close() {
-          closeQuietly(socket);
-        },
-      });
-    });
-  });
-}
-
-function closeQuietly(socket: dgram.Socket): void {
+  let fd: number;
   try {
-    socket.close();
-  } catch {
-    // already closed
+    fd = openUdp4(ifname, port, RECEIVE_BUFFER_BYTES);
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
+  const buffer = new Uint8Array(DATAGRAM_BYTES);
+  const receiver = receiveDatagrams(fd, buffer, (length) => {
+    if (length >= 0) onMessage(buffer.subarray(0, length));
+    else onError(new Error(`receive: ${getSystemErrorName(length)}`));
+  });
+  let closed = false;
+  return Promise.resolve({
+    send(bytes, to) {
+      if (closed) return false;
+      const err =
+        to.kind === 'broadcast'
+          ? sendDatagram4(fd, bytes, BROADCAST, DHCP_CLIENT_PORT)
+          : to.kind === 'relay'
+            ? sendDatagram4(fd, bytes, to.giaddr, DHCP_SERVER_PORT)
+            : sendDatagram4(fd, bytes, to.ip, DHCP_CLIENT_PORT);
+      if (err === 0) return true;
+      onError(new Error(`send: ${getSystemErrorName(-err)}`));
+      return false;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      closeReceiver(receiver);
+    },
+  });
 }

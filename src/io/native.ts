@@ -6,10 +6,18 @@ import type { Socket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
+/** What receive() returns: only closeReceiver() understands it. */
+export interface ReceiverHandle {
+  readonly __receiver: unique symbol;
+}
+
 interface NativeHelper {
   bindToDevice(fd: number, ifname: string): void;
   /** 0, or the errno of the failed send. */
   sendTo(fd: number, bytes: Uint8Array, ipv4: number, port: number): number;
+  openUdp4(ifname: string, port: number, rcvbuf: number): number;
+  receive(fd: number, buffer: Uint8Array, onDatagram: (length: number) => void): ReceiverHandle;
+  closeReceiver(handle: ReceiverHandle): void;
 }
 
 let helper: NativeHelper | undefined;
@@ -46,4 +54,21 @@ export function bindSocketToDevice(socket: Socket, ifname: string): void {
  */
 export function sendDatagram4(fd: number, bytes: Uint8Array, ipv4: number, port: number): number {
   return loadHelper().sendTo(fd, bytes, ipv4 >>> 0, port);
+}
+
+/** A non-blocking UDP socket on 0.0.0.0:port bound to `ifname`, broadcast allowed; throws naming the failed step. */
+export function openUdp4(ifname: string, port: number, rcvbuf: number): number {
+  return loadHelper().openUdp4(ifname, port, rcvbuf);
+}
+
+/**
+ * Reads every datagram into `buffer` (overwritten by the next) and calls back with
+ * its length, or with -errno when reading fails. closeReceiver stops it and closes the fd.
+ */
+export function receiveDatagrams(fd: number, buffer: Uint8Array, onDatagram: (length: number) => void): ReceiverHandle {
+  return loadHelper().receive(fd, buffer, onDatagram);
+}
+
+export function closeReceiver(handle: ReceiverHandle): void {
+  loadHelper().closeReceiver(handle);
 }

@@ -1,21 +1,29 @@
 /*
- * ddhcpd's only native helper: bind a socket to one network device, and send a
- * DHCP reply without dgram's send machinery.
+ * ddhcpd's only native helper: bind a socket to one network device, and the
+ * DHCP server socket itself.
  * Node's dgram cannot do SO_BINDTODEVICE, and without it the DHCP socket would
  * answer on every interface (a rogue server on the WAN) and the mesh sockets
- * would hear other segments. dgram's send costs an address lookup, two ticks and
- * a request object per datagram, about 6 % of the daemon's CPU under load
- * (bench/RESULTS.md); one sendto() on the same socket does the same job.
- * Plain C and N-API only, so it cross-compiles for OpenWrt targets with the
- * target's cc and node's headers, no C++ runtime.
+ * would hear other segments. For the DHCP socket dgram also cost more CPU per
+ * exchange than building the reply (bench/RESULTS.md): a 64 KiB allocation, a
+ * Buffer and an address object per datagram received, an address lookup, two
+ * ticks and a request object per datagram sent. Here a datagram is read into
+ * one reused buffer and a reply leaves with one sendto().
+ * Plain C, N-API and libuv's poll handle only, so it cross-compiles for OpenWrt
+ * targets with the target's cc and node's headers, no C++ runtime.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <node_api.h>
+#include <uv.h>
+
+/* Datagrams handed to JS per wake-up at most, so a flood cannot starve timers. */
+#define MAX_DATAGRAMS_PER_WAKEUP 64
 
 static napi_value throw_errno(napi_env env, const char *what, int err) {
   char msg[160];
@@ -99,6 +107,215 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * openUdp4(ifname: string, port: number, rcvbuf: number): number
+ * A non-blocking IPv4 UDP socket on 0.0.0.0:port, bound to the device first (so
+ * daemons on different interfaces share the port), broadcast allowed. Returns
+ * the fd; throws an Error naming the step that failed.
+ */
+static napi_value open_udp4(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  char name[IFNAMSIZ + 1];
+  size_t len = 0;
+  uint32_t port;
+  int32_t rcvbuf;
+  int fd;
+  int one = 1;
+  struct sockaddr_in addr;
+  napi_value result;
+
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
+    napi_throw_type_error(env, NULL, "openUdp4(ifname, port, rcvbuf) takes three arguments");
+    return NULL;
+  }
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || len == 0 || len >= IFNAMSIZ) {
+    napi_throw_type_error(env, NULL, "ifname must be an interface name");
+    return NULL;
+  }
+  if (napi_get_value_uint32(env, argv[1], &port) != napi_ok || port > 65535 ||
+      napi_get_value_int32(env, argv[2], &rcvbuf) != napi_ok || rcvbuf < 0) {
+    napi_throw_type_error(env, NULL, "port must be below 65536 and rcvbuf non-negative");
+    return NULL;
+  }
+  fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "setsockopt", err);
+  }
+  if (rcvbuf > 0) (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, (socklen_t)len) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "SO_BINDTODEVICE", err);
+  }
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((uint16_t)port);
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (bind(fd, (const struct sockaddr *)&addr, sizeof addr) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "bind", err);
+  }
+  if (napi_create_int32(env, fd, &result) != napi_ok) {
+    close(fd);
+    return NULL;
+  }
+  return result;
+}
+
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref callback;
+  /* Keeps the JS buffer alive while `data` points into it. */
+  napi_ref buffer;
+  napi_async_context async;
+  uint8_t *data;
+  size_t capacity;
+  int fd;
+  int closed;
+} receiver_t;
+
+static void free_receiver(uv_handle_t *handle) {
+  free(handle->data);
+}
+
+/* Calls the JS callback with one number; a throw there becomes an uncaught exception, as in any libuv callback. */
+static int deliver(receiver_t *r, double value) {
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  napi_value fn, recv, arg, ignored;
+  int ok = 0;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return 0;
+  if (napi_get_reference_value(env, r->callback, &fn) == napi_ok && napi_get_global(env, &recv) == napi_ok &&
+      napi_create_double(env, value, &arg) == napi_ok) {
+    napi_status st = napi_make_callback(env, r->async, recv, fn, 1, &arg, &ignored);
+    if (st == napi_ok) {
+      ok = 1;
+    } else if (st == napi_pending_exception) {
+      napi_value exc;
+      if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+  return ok;
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  receiver_t *r = handle->data;
+  (void)events;
+  if (status < 0) {
+    deliver(r, (double)status);
+    return;
+  }
+  for (int i = 0; i < MAX_DATAGRAMS_PER_WAKEUP && !r->closed; i++) {
+    ssize_t n = recv(r->fd, r->data, r->capacity, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) deliver(r, -(double)errno);
+      return;
+    }
+    if (!deliver(r, (double)n)) return;
+  }
+}
+
+/*
+ * receive(fd: number, buffer: Uint8Array, callback: (n: number) => void): handle
+ * Reads each datagram into `buffer` and calls back with its length, or with a
+ * negative errno when reading fails. The buffer is overwritten by the next one.
+ */
+static napi_value receive_start(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t fd;
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value arraybuffer, name, external;
+  size_t offset;
+  napi_valuetype kind;
+  uv_loop_t *loop;
+  receiver_t *r;
+
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
+    napi_throw_type_error(env, NULL, "receive(fd, buffer, callback) takes three arguments");
+    return NULL;
+  }
+  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "fd must be a non-negative integer");
+    return NULL;
+  }
+  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &arraybuffer, &offset) != napi_ok ||
+      type != napi_uint8_array || length == 0) {
+    napi_throw_type_error(env, NULL, "buffer must be a non-empty Uint8Array");
+    return NULL;
+  }
+  if (napi_typeof(env, argv[2], &kind) != napi_ok || kind != napi_function) {
+    napi_throw_type_error(env, NULL, "callback must be a function");
+    return NULL;
+  }
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_errno(env, "event loop", EINVAL);
+  r = calloc(1, sizeof *r);
+  if (r == NULL) return throw_errno(env, "receive", ENOMEM);
+  r->env = env;
+  r->data = data;
+  r->capacity = length;
+  r->fd = fd;
+  r->poll.data = r;
+  if (napi_create_reference(env, argv[2], 1, &r->callback) != napi_ok ||
+      napi_create_reference(env, argv[1], 1, &r->buffer) != napi_ok ||
+      napi_create_string_utf8(env, "ddhcpd:dhcp-receive", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &r->async) != napi_ok) {
+    free(r);
+    return throw_errno(env, "receive", ENOMEM);
+  }
+  int initialised = 0;
+  int err = uv_poll_init(loop, &r->poll, fd);
+  if (err == 0) {
+    initialised = 1;
+    err = uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  }
+  if (err != 0) {
+    napi_delete_reference(env, r->callback);
+    napi_delete_reference(env, r->buffer);
+    napi_async_destroy(env, r->async);
+    /* An initialised handle belongs to the loop until its close callback has run. */
+    if (initialised) uv_close((uv_handle_t *)&r->poll, free_receiver);
+    else free(r);
+    return throw_errno(env, "poll", -err);
+  }
+  if (napi_create_external(env, r, NULL, NULL, &external) != napi_ok) return NULL;
+  return external;
+}
+
+/* closeReceiver(handle): stops reading and closes the fd; a second call does nothing. */
+static napi_value receive_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *p = NULL;
+  receiver_t *r;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL) {
+    napi_throw_type_error(env, NULL, "closeReceiver(handle) takes the handle receive() returned");
+    return NULL;
+  }
+  r = p;
+  if (r->closed) return NULL;
+  r->closed = 1;
+  uv_poll_stop(&r->poll);
+  close(r->fd);
+  napi_delete_reference(env, r->callback);
+  napi_delete_reference(env, r->buffer);
+  napi_async_destroy(env, r->async);
+  uv_close((uv_handle_t *)&r->poll, free_receiver);
+  return NULL;
+}
+
 static int export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
   if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) != napi_ok) return 0;
@@ -108,6 +325,9 @@ static int export_fn(napi_env env, napi_value exports, const char *name, napi_ca
 static napi_value init(napi_env env, napi_value exports) {
   if (!export_fn(env, exports, "bindToDevice", bind_to_device)) return NULL;
   if (!export_fn(env, exports, "sendTo", send_to)) return NULL;
+  if (!export_fn(env, exports, "openUdp4", open_udp4)) return NULL;
+  if (!export_fn(env, exports, "receive", receive_start)) return NULL;
+  if (!export_fn(env, exports, "closeReceiver", receive_close)) return NULL;
   return exports;
 }
 

@@ -1,12 +1,12 @@
-// The native sendto() path the DHCP socket replies through (io/native.ts): the
-// bytes arrive unchanged at the address and port given as numbers, and a send the
-// kernel refuses comes back as an errno instead of an exception.
+// The native DHCP socket (io/native.ts): sendto() delivers the exact bytes to an
+// address and port given as numbers, a send the kernel refuses comes back as an
+// errno instead of an exception, and the receiver hands over every datagram.
 
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { sendDatagram4, socketFd } from '../../../src/io/native';
+import { closeReceiver, openUdp4, receiveDatagrams, sendDatagram4, socketFd } from '../../../src/io/native';
 
 const LOOPBACK = 0x7f000001;
 
@@ -53,4 +53,43 @@ test('a datagram the kernel refuses returns its errno, it does not throw', async
 test('wrong arguments are type errors, not crashes', () => {
   assert.throws(() => sendDatagram4(-1, new Uint8Array(1), LOOPBACK, 9), TypeError);
   assert.throws(() => sendDatagram4(0, new Uint8Array(1), LOOPBACK, 70_000), TypeError);
+});
+
+test('the native receiver hands over each datagram in the reused buffer, and stops on close', async () => {
+  const port = 40_000 + Math.floor(Math.random() * 20_000);
+  const fd = openUdp4('lo', port, 1 << 16);
+  const buffer = new Uint8Array(2048);
+  const got: Uint8Array[] = [];
+  let wake: (() => void) | undefined;
+  const handle = receiveDatagrams(fd, buffer, (n) => {
+    assert.ok(n >= 0, `receive failed: ${n}`);
+    got.push(buffer.slice(0, n));
+    wake?.();
+  });
+  const sender = await bound();
+  try {
+    const sent = [Uint8Array.of(1, 2, 3), new Uint8Array(600).fill(0xab), new Uint8Array(0)];
+    for (const b of sent) sender.send(b, port, '127.0.0.1');
+    while (got.length < sent.length) await new Promise<void>((r) => (wake = r));
+    assert.deepEqual(got, sent);
+    closeReceiver(handle);
+    closeReceiver(handle);
+    got.length = 0;
+    sender.send(Uint8Array.of(9), port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(got.length, 0, 'nothing arrives after close');
+  } finally {
+    sender.close();
+  }
+});
+
+test('opening fails with the step that failed: a missing device, a port in use', async () => {
+  assert.throws(() => openUdp4('nosuchdev0', 40_000, 0), /SO_BINDTODEVICE: No such device/);
+  const blocker = await bound();
+  try {
+    // Bound without SO_REUSEADDR, so our bind must fail.
+    assert.throws(() => openUdp4('lo', blocker.address().port, 0), /bind: Address already in use/);
+  } finally {
+    blocker.close();
+  }
 });
