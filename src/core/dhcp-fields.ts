@@ -22,12 +22,6 @@ export function readIpv4Option(msg: DhcpMessage, code: number): Ipv4 | undefined
   return data?.length === 4 ? readU32(data, 0) : undefined;
 }
 
-/** The client's parameter request list (option 55), undefined when it sent none. */
-export function readRequestList(msg: DhcpMessage): ReadonlySet<number> | undefined {
-  const data = findOption(msg, DhcpOptionCode.ParameterRequestList);
-  return data === undefined ? undefined : new Set(data);
-}
-
 export function findStoreOption(store: readonly OptionEntry[], code: number): Uint8Array | undefined {
   for (const o of store) if (o.code === code) return o.payload;
   return undefined;

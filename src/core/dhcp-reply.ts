@@ -4,7 +4,7 @@
 
 import type { DhcpMessage, DhcpOption } from '../wire/dhcp-message';
 import { BOOTREPLY, DhcpMessageType, DhcpOptionCode } from '../wire/dhcp-message';
-import { readRequestList } from './dhcp-fields';
+import { findOption } from './dhcp-fields';
 import { encodeU32 } from './ipv4';
 import { leaseTimeSec } from './leases';
 import type { NodeState, Step } from './state';
@@ -20,25 +20,30 @@ export function chooseDestination(req: DhcpMessage, nak: boolean): DhcpDestinati
   return { kind: 'broadcast' };
 }
 
+/** Options the reply sets itself; the store's values for them are not sent. */
+function isOwnOption(code: number, withLease: boolean): boolean {
+  if (code === DhcpOptionCode.MessageType || code === DhcpOptionCode.ServerIdentifier || code === DhcpOptionCode.LeaseTime) return true;
+  return withLease && (code === DhcpOptionCode.RenewalTime || code === DhcpOptionCode.RebindingTime);
+}
+
+// One reply per request under load: no Set per call, the request list is searched as it came (at most 255 bytes).
 function buildOptions(st: NodeState, req: DhcpMessage, type: number, sid: Ipv4, withLease: boolean): DhcpOption[] {
   const opts: DhcpOption[] = [
     { code: DhcpOptionCode.MessageType, data: Uint8Array.of(type) },
     { code: DhcpOptionCode.ServerIdentifier, data: encodeU32(sid) },
   ];
   if (type === DhcpMessageType.Nak) return opts;
-  const skip = new Set<number>([DhcpOptionCode.MessageType, DhcpOptionCode.ServerIdentifier, DhcpOptionCode.LeaseTime]);
   if (withLease) {
     const lease = leaseTimeSec(st);
     opts.push({ code: DhcpOptionCode.LeaseTime, data: encodeU32(lease) });
     opts.push({ code: DhcpOptionCode.RenewalTime, data: encodeU32(Math.floor(lease / 2)) });
     opts.push({ code: DhcpOptionCode.RebindingTime, data: encodeU32(Math.floor((lease * 7) / 8)) });
-    skip.add(DhcpOptionCode.RenewalTime).add(DhcpOptionCode.RebindingTime);
   }
-  const wanted = readRequestList(req);
+  const wanted = findOption(req, DhcpOptionCode.ParameterRequestList);
   let hasMask = false;
   for (const o of st.options) {
-    if (skip.has(o.code)) continue;
-    if (wanted !== undefined && !wanted.has(o.code) && o.code !== DhcpOptionCode.SubnetMask) continue;
+    if (isOwnOption(o.code, withLease)) continue;
+    if (wanted !== undefined && o.code !== DhcpOptionCode.SubnetMask && !wanted.includes(o.code)) continue;
     if (o.code === DhcpOptionCode.SubnetMask) hasMask = true;
     opts.push({ code: o.code, data: o.payload });
   }
