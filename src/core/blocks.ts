@@ -1,41 +1,108 @@
-// The sparse block table: a Map holding only the blocks we have heard of or
-// hold; an absent index is free. Foreign claims lapse through expiry buckets.
-// No decisions about conflicts here (consensus.ts), no leases (leases.ts).
+// The block table, in two parts: the few blocks we hold (claiming, ours) in a
+// Map of Block objects, and the many others hold in a ForeignTable of typed
+// arrays (foreign-table.ts). An index in neither is free. The rest of the core
+// asks through the functions here and does not care which part holds a block.
+// Foreign claims lapse through expiry buckets. No decisions about conflicts
+// here (consensus.ts), no leases (leases.ts).
 
 import type { Block, NodeState, OwnBlock } from './state';
-import { NO_BUCKET, oursSorted } from './state';
+import { oursSorted } from './state';
 import { expiryTimerKey } from './timers';
-import type { Millis, NodeId } from './types';
+import type { BlockState, Millis, NodeId } from './types';
 
-/** A block someone else holds for a while: tentative (inquired) or claimed (announced). `found` is its entry, looked up by the caller. */
+/** The block we hold at `index` (claiming or ours), if any. */
+export function heldBlock(st: NodeState, index: number): Block | undefined {
+  return st.held.get(index);
+}
+
+export function isFree(st: NodeState, index: number): boolean {
+  return st.foreign.find(index) < 0 && !st.held.has(index);
+}
+
+/** Blocks not free: held by us or by others. */
+export function blockCount(st: NodeState): number {
+  return st.held.size + st.foreign.size;
+}
+
+/** The address of the node that has announced the block (claimed, not merely inquired), if another has. */
+export function claimedOwnerAddress(st: NodeState, index: number): string | undefined {
+  const slot = st.foreign.find(index);
+  if (slot < 0 || !st.foreign.isClaimed(slot)) return undefined;
+  return st.foreign.addressAt(slot);
+}
+
+/** A block others hold, as the view shows it. */
+export interface ForeignBlock {
+  readonly index: number;
+  readonly state: Extract<BlockState, 'tentative' | 'claimed'>;
+  readonly owner: NodeId;
+  readonly ownerAddress: string;
+  readonly timeoutAt: Millis;
+}
+
+/** Every block others hold, in table order (not by index). */
+export function listForeign(st: NodeState): ForeignBlock[] {
+  const ft = st.foreign;
+  const out: ForeignBlock[] = [];
+  for (let s = 0; s < ft.capacity; s++) {
+    if (!ft.isUsed(s)) continue;
+    out.push({
+      index: ft.indexAt(s),
+      state: ft.isClaimed(s) ? 'claimed' : 'tentative',
+      owner: ft.ownerAt(s),
+      ownerAddress: ft.addressAt(s),
+      timeoutAt: ft.timeoutAt(s),
+    });
+  }
+  return out;
+}
+
+/** How many blocks others have claimed, and how many they are inquiring. */
+export function countForeign(st: NodeState): { claimed: number; tentative: number } {
+  const ft = st.foreign;
+  let claimed = 0;
+  for (let s = 0; s < ft.capacity; s++) if (ft.isUsed(s) && ft.isClaimed(s)) claimed++;
+  return { claimed, tentative: ft.size - claimed };
+}
+
+/**
+ * The number of a sender (its id and the address it sent from) in the foreign table,
+ * valid until the next call: a message's claims all come from one sender, so it is
+ * looked up once per message.
+ */
+export function peerOf(st: NodeState, sender: NodeId, from: string): number {
+  return st.foreign.peer(sender, from);
+}
+
+/**
+ * A block someone else holds for a while: tentative (inquired) or claimed (announced),
+ * for an index not in the foreign table. `held` is our entry for it, looked up by the
+ * caller: that claim of ours ends. `peer` comes from peerOf.
+ */
 export function markForeign(
   st: NodeState,
-  found: Block | undefined,
+  held: Block | undefined,
   index: number,
-  state: 'tentative' | 'claimed',
-  owner: NodeId,
-  ownerAddress: string,
+  claimed: boolean,
+  peer: number,
   timeoutAt: Millis,
-): Block {
-  let b = found;
-  if (b === undefined) {
-    b = { index, state, owner, ownerAddress, claimCount: 0, timeoutAt, own: undefined, lastAnswerAt: -Infinity, expiryBucket: NO_BUCKET };
-    st.blocks.set(index, b);
-  } else {
-    if (b.state === 'claiming') {
+): void {
+  if (held !== undefined) {
+    if (held.state === 'claiming') {
       st.claiming.delete(index);
       // Someone else holds it: leases saved for a block we hoped to win back are void.
       st.reclaimLeases.delete(index);
-    } else if (b.state === 'ours' && st.ours.delete(index)) st.oursSortedCache = undefined;
-    b.state = state;
-    b.owner = owner;
-    b.ownerAddress = ownerAddress;
-    b.claimCount = 0;
-    b.timeoutAt = timeoutAt;
-    b.own = undefined;
+    } else if (st.ours.delete(index)) st.oursSortedCache = undefined;
+    st.held.delete(index);
   }
-  fileExpiry(st, b, timeoutAt);
-  return b;
+  const slot = st.foreign.insert(index, claimed, peer, timeoutAt);
+  fileExpiry(st, slot, index, timeoutAt);
+}
+
+/** A new claim or tentative mark on a block already in the foreign table, in `slot` (from find). */
+export function refreshForeign(st: NodeState, slot: number, index: number, claimed: boolean, peer: number, timeoutAt: Millis): void {
+  st.foreign.update(slot, claimed, peer, timeoutAt);
+  fileExpiry(st, slot, index, timeoutAt);
 }
 
 /**
@@ -43,16 +110,17 @@ export function markForeign(
  * later, so a block already filed earlier stays there and is re-filed when that bucket
  * comes due: per claim one bucket entry per block timeout, not one per refresh.
  */
-function fileExpiry(st: NodeState, b: Block, at: number): void {
+function fileExpiry(st: NodeState, slot: number, index: number, at: number): void {
   const bucket = Math.ceil(at / st.expiryStepMs);
-  if (b.expiryBucket !== NO_BUCKET && b.expiryBucket <= bucket) return;
-  b.expiryBucket = bucket;
+  const filed = st.foreign.bucketAt(slot);
+  if (filed >= 0 && filed <= bucket) return;
+  st.foreign.setBucket(slot, bucket);
   const list = st.expiryBuckets.get(bucket);
   if (list !== undefined) {
-    list.push(b.index);
+    list.push(index);
     return;
   }
-  st.expiryBuckets.set(bucket, [b.index]);
+  st.expiryBuckets.set(bucket, [index]);
   st.timers.set(expiryTimerKey(bucket), bucket * st.expiryStepMs);
 }
 
@@ -61,74 +129,57 @@ export function sweepExpiryBucket(st: NodeState, bucket: number, now: number): v
   const list = st.expiryBuckets.get(bucket);
   if (list === undefined) return;
   st.expiryBuckets.delete(bucket);
+  const ft = st.foreign;
   for (const index of list) {
-    const b = st.blocks.get(index);
-    // Entries of blocks re-filed earlier, replaced or deleted since are stale.
-    if (b === undefined || b.expiryBucket !== bucket) continue;
-    b.expiryBucket = NO_BUCKET;
-    if ((b.state !== 'tentative' && b.state !== 'claimed') || b.timeoutAt === undefined) continue;
-    if (b.timeoutAt <= now) {
-      deleteBlock(st, index);
+    const slot = ft.find(index);
+    // Entries of blocks re-filed earlier, or deleted (and maybe claimed anew) since, are stale.
+    if (slot < 0 || ft.bucketAt(slot) !== bucket) continue;
+    ft.clearBucket(slot);
+    const timeoutAt = ft.timeoutAt(slot);
+    if (timeoutAt <= now) {
+      ft.deleteSlot(slot);
       // In a full mesh a claim may have found nothing free: this block is a new chance.
       st.spareDirty = true;
-    } else fileExpiry(st, b, b.timeoutAt);
+    } else fileExpiry(st, slot, index, timeoutAt);
   }
 }
 
+/** Starts claiming a free block. */
 export function markClaiming(st: NodeState, index: number): Block {
-  const b: Block = {
-    index,
-    state: 'claiming',
-    owner: st.cfg.nodeId,
-    ownerAddress: undefined,
-    claimCount: 0,
-    timeoutAt: undefined,
-    own: undefined,
-    lastAnswerAt: -Infinity,
-    expiryBucket: NO_BUCKET,
-  };
-  st.blocks.set(index, b);
+  const b: Block = { index, state: 'claiming', claimCount: 0, timeoutAt: undefined, own: undefined, lastAnswerAt: -Infinity };
+  st.held.set(index, b);
   st.claiming.add(index);
   return b;
 }
 
 /** Makes a block ours with the given lease slots; `timeoutAt` is what peers believe (last announcement + B). */
 export function markOurs(st: NodeState, index: number, own: OwnBlock, timeoutAt: Millis): Block {
-  const b: Block = {
-    index,
-    state: 'ours',
-    owner: st.cfg.nodeId,
-    ownerAddress: undefined,
-    claimCount: 3,
-    timeoutAt,
-    own,
-    lastAnswerAt: -Infinity,
-    expiryBucket: NO_BUCKET,
-  };
-  st.blocks.set(index, b);
+  const b: Block = { index, state: 'ours', claimCount: 3, timeoutAt, own, lastAnswerAt: -Infinity };
+  st.held.set(index, b);
   st.claiming.delete(index);
   st.ours.add(index);
   st.oursSortedCache = undefined;
   return b;
 }
 
-export function deleteBlock(st: NodeState, index: number): void {
-  st.blocks.delete(index);
+/** Lets go of a block we hold: it is free as far as we know. */
+export function deleteHeld(st: NodeState, index: number): void {
+  st.held.delete(index);
   st.claiming.delete(index);
   if (st.ours.delete(index)) st.oursSortedCache = undefined;
 }
 
 /**
  * A random free block: draw an index and probe upwards (wrapping) to the first
- * absent one that `usable` accepts. Work grows with the table, not the network.
+ * free one that `usable` accepts. Work grows with the table, not the network.
  */
 export function chooseFreeBlock(st: NodeState, usable: (index: number) => boolean): number | undefined {
   const n = st.geo.numBlocks;
-  if (st.blocks.size >= n) return undefined;
+  if (blockCount(st) >= n) return undefined;
   const start = st.rng.nextU32() % n;
   for (let k = 0; k < n; k++) {
     const i = (start + k) % n;
-    if (!st.blocks.has(i) && usable(i)) return i;
+    if (isFree(st, i) && usable(i)) return i;
   }
   return undefined;
 }
@@ -137,7 +188,7 @@ export function chooseFreeBlock(st: NodeState, usable: (index: number) => boolea
 export function listOurBlocks(st: NodeState): Block[] {
   const out: Block[] = [];
   for (const i of oursSorted(st)) {
-    const b = st.blocks.get(i);
+    const b = st.held.get(i);
     if (b !== undefined) out.push(b);
   }
   return out;

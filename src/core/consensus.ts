@@ -4,7 +4,7 @@
 
 import type { ClaimEntry, DdhcpMessage } from '../wire/ddhcp-message';
 import { DdhcpCommand, MAX_CLAIMS_PER_PACKET } from '../wire/ddhcp-message';
-import { chooseFreeBlock, deleteBlock, listOurBlocks, markClaiming, markForeign, markOurs } from './blocks';
+import { chooseFreeBlock, deleteHeld, listOurBlocks, markClaiming, markForeign, markOurs, peerOf, refreshForeign } from './blocks';
 import { createOwnBlock, dropOwnLeases, usableCount } from './leases';
 import { restoreReclaimedLeases } from './reclaim';
 import type { Block, NodeState, Step } from './state';
@@ -61,7 +61,7 @@ export function runClaimRound(st: NodeState, step: Step): void {
   const won: Block[] = [];
   const inquire: number[] = [];
   for (const index of st.claiming) {
-    const b = st.blocks.get(index);
+    const b = st.held.get(index);
     if (b === undefined || b.state !== 'claiming') continue;
     if (b.claimCount >= INQUIRES_TO_OWN) won.push(b);
     else {
@@ -94,28 +94,35 @@ function answerOne(step: Step, b: Block, answers: Block[] | undefined): Block[] 
 }
 
 // INQUIRE and UPDATECLAIM reach every node from every node: in a mesh of N nodes each
-// handles N claims per refresh, so these two loops look each block up once and allocate
-// only when they have something to answer.
+// handles N claims per refresh. So the sender is interned once per message, each
+// block is looked up with one probe of the foreign table (our few blocks only when
+// it is not there), and nothing is allocated unless there is something to answer.
 
 export function handleInquire(st: NodeState, step: Step, from: string, sender: NodeId, indexes: readonly number[]): void {
   let answers: Block[] | undefined;
   const tentativeUntil = step.now + st.cfg.tentativeTimeoutSec * 1000;
+  const ft = st.foreign;
+  const peer = peerOf(st, sender, from);
   for (const index of indexes) {
     if (index >= st.geo.numBlocks) {
       drop(step, 'blockOutOfRange');
       continue;
     }
-    const b = st.blocks.get(index);
-    if (b === undefined || b.state === 'tentative') {
-      markForeign(st, b, index, 'tentative', sender, from, tentativeUntil);
+    const slot = ft.find(index);
+    if (slot >= 0) {
+      // Claimed blocks keep their claim; a tentative mark moves to this inquirer.
+      if (!ft.isClaimed(slot)) refreshForeign(st, slot, index, false, peer, tentativeUntil);
+      continue;
+    }
+    const b = st.held.get(index);
+    if (b === undefined) {
+      markForeign(st, undefined, index, false, peer, tentativeUntil);
     } else if (b.state === 'ours') {
       answers = answerOne(step, b, answers);
-    } else if (b.state === 'claiming') {
-      // Tie-break (C ddhcp.c: memcmp of node ids): the larger id keeps claiming.
-      if (sender > st.cfg.nodeId) {
-        markForeign(st, b, index, 'tentative', sender, from, tentativeUntil);
-        st.spareDirty = true;
-      }
+    } else if (sender > st.cfg.nodeId) {
+      // Both claiming: the larger id keeps claiming (C ddhcp.c: memcmp of node ids).
+      markForeign(st, b, index, false, peer, tentativeUntil);
+      st.spareDirty = true;
     }
   }
   if (answers !== undefined) sendClaims(st, step, answers.sort((a, b) => a.index - b.index));
@@ -129,18 +136,25 @@ export function handleUpdateClaim(
   claims: readonly ClaimEntry[],
 ): void {
   let answers: Block[] | undefined;
+  const ft = st.foreign;
+  const peer = peerOf(st, sender, from);
   for (const c of claims) {
     const index = c.blockIndex;
     if (index >= st.geo.numBlocks) {
       drop(step, 'blockOutOfRange');
       continue;
     }
-    const b = st.blocks.get(index);
     const until = step.now + c.timeoutSec * 1000;
+    const slot = ft.find(index);
+    if (slot >= 0) {
+      refreshForeign(st, slot, index, true, peer, until);
+      continue;
+    }
+    const b = st.held.get(index);
     if (b?.state === 'ours') {
       if (sender > st.cfg.nodeId) {
         dropOwnLeases(st, b);
-        markForeign(st, b, index, 'claimed', sender, from, until);
+        markForeign(st, b, index, true, peer, until);
         emit(step, { kind: 'blockLost', index, to: sender });
       } else {
         answers = answerOne(step, b, answers);
@@ -148,7 +162,7 @@ export function handleUpdateClaim(
       continue;
     }
     if (b?.state === 'claiming') st.spareDirty = true;
-    markForeign(st, b, index, 'claimed', sender, from, until);
+    markForeign(st, b, index, true, peer, until);
   }
   if (answers !== undefined) sendClaims(st, step, answers.sort((a, b) => a.index - b.index));
 }
@@ -156,7 +170,7 @@ export function handleUpdateClaim(
 /** Gives a block back: it is no longer announced and peers let it expire. */
 export function giveBack(st: NodeState, step: Step, b: Block): void {
   dropOwnLeases(st, b);
-  deleteBlock(st, b.index);
+  deleteHeld(st, b.index);
   emit(step, { kind: 'blockGivenBack', index: b.index });
   if (st.ours.size === 0) st.timers.cancel(REFRESH_TIMER);
 }

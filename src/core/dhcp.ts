@@ -7,6 +7,7 @@ import { BOOTREQUEST, DhcpMessageType, DhcpOptionCode } from '../wire/dhcp-messa
 import { sendAck, sendInformAck, sendNak, sendOffer } from './dhcp-reply';
 import { readIpv4Option, readMessageType } from './dhcp-fields';
 import { forwardRelease, forwardRenewal } from './forward';
+import { claimedOwnerAddress, heldBlock } from './blocks';
 import { blockOf, formatMac, isInNetwork } from './ipv4';
 import { FREE, LEASED, OFFERED, slotCode, slotHasMac } from './lease-slots';
 import type { SlotRef } from './leases';
@@ -95,10 +96,11 @@ function handleRequest(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4): 
     if (heldBy(ref, req.chaddr) || isFreeForClient(st, ip, ref)) return grant(st, step, req, ip, ref, sid);
     return sendNak(st, step, req, sid);
   }
-  const b = st.blocks.get(blockOf(st.geo, ip));
-  if (b?.state === 'claimed' && b.ownerAddress !== undefined) return forwardRenewal(st, step, req, ip, b.ownerAddress);
+  const index = blockOf(st.geo, ip);
+  const owner = claimedOwnerAddress(st, index);
+  if (owner !== undefined) return forwardRenewal(st, step, req, ip, owner);
   // Our own claim is not settled: the client retries, and by then the block is ours or not.
-  if (b?.state === 'claiming') return drop(step, 'notOwner');
+  if (heldBlock(st, index)?.state === 'claiming') return drop(step, 'notOwner');
   // Nobody serves this block: NAK now, or dhclient waits 7 s before it starts over.
   if (learning) return drop(step, 'learning');
   sendNak(st, step, req, sid);
@@ -128,9 +130,9 @@ function handleClientRelease(st: NodeState, step: Step, req: DhcpMessage): void 
     return emit(step, { kind: 'released', ip, mac: formatMac(req.chaddr) });
   }
   if (!isInNetwork(st.geo, ip)) return;
-  const b = st.blocks.get(blockOf(st.geo, ip));
+  const owner = claimedOwnerAddress(st, blockOf(st.geo, ip));
   // The C daemon dropped this; the owner would keep the address busy until the lease ran out.
-  if (b?.state === 'claimed' && b.ownerAddress !== undefined) forwardRelease(st, step, req, ip, b.ownerAddress);
+  if (owner !== undefined) forwardRelease(st, step, req, ip, owner);
 }
 
 /** Many declines at once are an attack or a broken client, not that many hosts squatting: the oldest goes back. */

@@ -2,7 +2,7 @@
 // and lease expiry, claim rounds, refresh, learning end, forward timeouts), the
 // spare-lease check and giving back needless blocks. Routing of inputs is node.ts.
 
-import { sweepExpiryBucket } from './blocks';
+import { heldBlock, sweepExpiryBucket } from './blocks';
 import { announceAll, CLAIM_TIMER, giveBack, REFRESH_TIMER, runClaimRound, startClaims } from './consensus';
 import { expirePending } from './forward';
 import { claimingSupply, expireLeases, freeCount, totalFree } from './leases';
@@ -58,7 +58,7 @@ function checkSpare(st: NodeState, step: Step): void {
 
 /** A block with nothing in use for needlessTimeoutSec, whose free leases we can spare, is given back. */
 function checkNeedless(st: NodeState, step: Step, index: number): void {
-  const b = st.blocks.get(index);
+  const b = heldBlock(st, index);
   const own = b?.own;
   if (b === undefined || own === undefined || own.used > 0 || own.idleSince === undefined) return;
   if (own.idleSince + st.cfg.needlessTimeoutSec * 1000 > step.now) return;
@@ -69,7 +69,7 @@ function checkNeedless(st: NodeState, step: Step, index: number): void {
 /** Needless blocks that were still needed at their own deadline get another look at every refresh. */
 function sweepNeedless(st: NodeState, step: Step): void {
   const idle = [...st.ours]
-    .flatMap((i) => st.blocks.get(i) ?? [])
+    .flatMap((i) => heldBlock(st, i) ?? [])
     .filter((b) => b.own !== undefined && b.own.used === 0)
     .sort((a, c) => (a.own?.idleSince ?? 0) - (c.own?.idleSince ?? 0) || c.index - a.index);
   for (const b of idle) checkNeedless(st, step, b.index);

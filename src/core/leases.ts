@@ -5,6 +5,7 @@
 
 import { DhcpOptionCode } from '../wire/dhcp-message';
 import { blockOf, blockStart, isInNetwork } from './ipv4';
+import { heldBlock } from './blocks';
 import { readStoreAddresses, readStoreU32 } from './dhcp-fields';
 import { allocOwnBlock, clearSlot, codeOf, FREE, isKnown, LEASED, OFFERED, slotCode, slotHasMac, writeSlot } from './lease-slots';
 import type { Block, NodeState, OwnBlock } from './state';
@@ -100,7 +101,7 @@ export interface SlotRef {
 /** The slot of an address, if it lies in a block we own. */
 export function findSlot(st: NodeState, ip: Ipv4): SlotRef | undefined {
   if (!isInNetwork(st.geo, ip)) return undefined;
-  const block = st.blocks.get(blockOf(st.geo, ip));
+  const block = heldBlock(st, blockOf(st.geo, ip));
   const own = block?.own;
   if (block === undefined || own === undefined) return undefined;
   const k = ip - blockStart(st.geo, block.index);
@@ -254,7 +255,7 @@ export function dropOwnLeases(st: NodeState, block: Block): void {
 export function firstFreeAddress(st: NodeState): Ipv4 | undefined {
   const reserved = reservedAddresses(st);
   for (const i of oursSorted(st)) {
-    const own = st.blocks.get(i)?.own;
+    const own = heldBlock(st, i)?.own;
     if (own === undefined || own.used >= st.geo.blockSize) continue;
     const start = blockStart(st.geo, i);
     for (let k = 0; k < own.states.length; k++) {

@@ -6,7 +6,7 @@
 // saved leases back, so clients keep their addresses (docs/protocol.md).
 
 import { blockOf, fromHex, isInNetwork } from './ipv4';
-import { markClaiming } from './blocks';
+import { isFree, markClaiming } from './blocks';
 import { findSlot, setLease } from './leases';
 import { slotState } from './lease-slots';
 import type { NodeState, ReclaimLease } from './state';
@@ -32,7 +32,7 @@ export function planReclaim(st: NodeState, expired: readonly { index: number; re
   const candidates = [...expired].sort((a, b) => Number(held.has(b.index)) - Number(held.has(a.index)) || b.remainingMs - a.remainingMs);
   let started = 0;
   for (const b of candidates) {
-    if (st.blocks.has(b.index)) continue;
+    if (!isFree(st, b.index)) continue;
     if (!held.has(b.index) && st.ours.size + started >= blocksForSpare) break;
     markClaiming(st, b.index);
     const list = held.get(b.index);

@@ -2,7 +2,7 @@
 // remaining lifetimes (monotonic clocks do not survive a reboot). Restoring
 // accepts only a snapshot of the same node and mesh, and only sane entries.
 
-import { markOurs } from './blocks';
+import { heldBlock, isFree, markOurs } from './blocks';
 import { CLAIM_TIMER, REFRESH_TIMER } from './consensus';
 import { planReclaim } from './reclaim';
 import { blockStart, fromHex } from './ipv4';
@@ -17,7 +17,7 @@ export function takeCompactSnapshot(st: NodeState, now: Millis): CompactSnapshot
   const owned: Block[] = [];
   let count = 0;
   for (const index of oursSorted(st)) {
-    const b = st.blocks.get(index);
+    const b = heldBlock(st, index);
     if (b?.own === undefined) continue;
     owned.push(b);
     for (let k = 0; k < b.own.states.length; k++) if (isPersisted(slotCode(b.own, k))) count++;
@@ -78,7 +78,7 @@ export function restoreSnapshot(st: NodeState, saved: PersistedState, now: Milli
   }
   const expired: { index: number; remainingMs: number }[] = [];
   for (const b of saved.blocks) {
-    if (!isCount(b.index) || b.index >= st.geo.numBlocks || typeof b.remainingMs !== 'number' || st.blocks.has(b.index)) continue;
+    if (!isCount(b.index) || b.index >= st.geo.numBlocks || typeof b.remainingMs !== 'number' || !isFree(st, b.index)) continue;
     if (b.remainingMs > 0) markOurs(st, b.index, createOwnBlock(st, b.index, now), now + b.remainingMs);
     else expired.push(b);
   }

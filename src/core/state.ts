@@ -7,6 +7,7 @@ import type { DhcpMessage } from '../wire/dhcp-message';
 import type { Geometry } from './ipv4';
 import type { CoreConfig, CoreEvent, DropReason, Effect, Ipv4, LeaseState, Millis, NodeId, OptionEntry, Rng } from './types';
 import { ClientIndex } from './client-index';
+import { ForeignTable } from './foreign-table';
 import { DeadlineHeap } from './timers';
 
 /**
@@ -29,24 +30,20 @@ export interface OwnBlock {
   leaseDeadline: Millis | undefined;
 }
 
-export type HeldState = 'tentative' | 'claimed' | 'claiming' | 'ours';
+export type HeldState = 'claiming' | 'ours';
 
+/** A block we hold: being claimed, or ours. Blocks others hold are in the ForeignTable. */
 export interface Block {
   readonly index: number;
   state: HeldState;
-  owner: NodeId | undefined;
-  ownerAddress: string | undefined;
   claimCount: number;
+  /** What peers believe of our claim (last announcement + B); undefined while claiming. */
   timeoutAt: Millis | undefined;
   /** Present exactly while state is 'ours'. */
   own: OwnBlock | undefined;
   /** Last time we answered an INQUIRE or re-announced this block alone (rate limit). */
   lastAnswerAt: Millis;
-  /** The expiry bucket this foreign block is filed in (blocks.ts), or NO_BUCKET. */
-  expiryBucket: number;
 }
-
-export const NO_BUCKET = -1;
 
 /** A saved lease waiting for its block to be won back after a restart (reclaim.ts). */
 export interface ReclaimLease {
@@ -75,10 +72,16 @@ export interface NodeState {
   readonly rng: Rng;
   readonly geo: Geometry;
   readonly header: DdhcpHeader;
-  readonly blocks: Map<number, Block>;
+  /**
+   * The blocks we hold (claiming or ours): few, so a Map. Blocks others hold are in
+   * `foreign`; an index is in at most one of the two, and in neither when free.
+   * blocks.ts hides which table holds a block from the rest of the core.
+   */
+  readonly held: Map<number, Block>;
+  readonly foreign: ForeignTable;
   /** Blocks we are claiming, in the order we picked them (INQUIRE lists them so). */
   readonly claiming: Set<number>;
-  /** Indexes of the blocks that are ours (a subset of `blocks`, kept for cheap iteration). */
+  /** Indexes of the blocks that are ours (a subset of `held`, kept for cheap iteration). */
   readonly ours: Set<number>;
   /** Client MAC -> the address it holds or last held, as an offset into the network (leases.ts keeps it). */
   readonly byMac: ClientIndex;
@@ -136,16 +139,17 @@ function expiryStep(cfg: CoreConfig): Millis {
 }
 
 export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState {
-  const blocks = new Map<number, Block>();
+  const held = new Map<number, Block>();
   return {
     cfg,
     rng,
     geo,
     header: { nodeId: cfg.nodeId, prefix: geo.prefix, prefixLen: geo.prefixLen, blockSize: geo.blockSize },
-    blocks,
+    held,
+    foreign: new ForeignTable(),
     claiming: new Set(),
     ours: new Set(),
-    byMac: new ClientIndex(geo.blockSize, (index) => blocks.get(index)?.own),
+    byMac: new ClientIndex(geo.blockSize, (index) => held.get(index)?.own),
     offered: new Set(),
     declined: new Set(),
     pending: new Map(),

@@ -1,13 +1,14 @@
 // The read-only view presenters (ctl, ubus, simulator checks) get of the core.
 // Built on demand from the private state; nothing here changes it.
 
+import { countForeign, heldBlock, listForeign } from './blocks';
 import { blockStart } from './ipv4';
 import { LEASED, OFFERED, slotCode, slotMac, slotState } from './lease-slots';
 import { freeCount, serverIdentifier } from './leases';
 import type { Block, NodeState } from './state';
 import type { BlockView, CoreCounts, CoreView, LeaseView } from './types';
 
-function viewBlock(st: NodeState, b: Block): BlockView {
+function viewHeld(st: NodeState, b: Block): BlockView {
   let leases: BlockView['leases'];
   if (b.own !== undefined) {
     let offered = 0;
@@ -22,18 +23,29 @@ function viewBlock(st: NodeState, b: Block): BlockView {
   return {
     index: b.index,
     state: b.state,
-    owner: b.owner,
-    ownerAddress: b.ownerAddress,
+    owner: st.cfg.nodeId,
+    ownerAddress: undefined,
     claimCount: b.claimCount,
     timeoutAt: b.timeoutAt,
     leases,
   };
 }
 
+/** Blocks we hold and blocks others hold, in one list ascending by index: free blocks are absent. */
+function listBlocks(st: NodeState): BlockView[] {
+  const out: BlockView[] = [];
+  for (const b of st.held.values()) out.push(viewHeld(st, b));
+  for (const f of listForeign(st)) {
+    // Same fields in the same order as a held block's view: ctl and ubus print them as they come.
+    out.push({ index: f.index, state: f.state, owner: f.owner, ownerAddress: f.ownerAddress, claimCount: 0, timeoutAt: f.timeoutAt, leases: undefined });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
 function listLeases(st: NodeState): LeaseView[] {
   const out: LeaseView[] = [];
   for (const index of [...st.ours].sort((a, b) => a - b)) {
-    const own = st.blocks.get(index)?.own;
+    const own = heldBlock(st, index)?.own;
     if (own === undefined || own.used === 0) continue;
     const start = blockStart(st.geo, index);
     for (let k = 0; k < own.states.length; k++) {
@@ -46,27 +58,22 @@ function listLeases(st: NodeState): LeaseView[] {
 }
 
 function countAll(st: NodeState): CoreCounts {
-  let blocksClaimed = 0;
-  let blocksTentative = 0;
-  for (const b of st.blocks.values()) {
-    if (b.state === 'claimed') blocksClaimed++;
-    else if (b.state === 'tentative') blocksTentative++;
-  }
+  const foreign = countForeign(st);
   let leasesFree = 0;
   let leasesOffered = 0;
   let leasesLeased = 0;
   for (const index of st.ours) {
-    const b = st.blocks.get(index);
+    const b = heldBlock(st, index);
     if (b === undefined) continue;
-    const v = viewBlock(st, b).leases;
+    const v = viewHeld(st, b).leases;
     leasesFree += v?.free ?? 0;
     leasesOffered += v?.offered ?? 0;
     leasesLeased += v?.leased ?? 0;
   }
   return {
     blocksOurs: st.ours.size,
-    blocksClaimed,
-    blocksTentative,
+    blocksClaimed: foreign.claimed,
+    blocksTentative: foreign.tentative,
     blocksClaiming: st.claiming.size,
     blocksTotal: st.geo.numBlocks,
     leasesFree,
@@ -79,7 +86,7 @@ export function makeView(st: NodeState): CoreView {
   return {
     config: st.cfg,
     learningUntil: st.learningUntil,
-    blocks: () => [...st.blocks.values()].sort((a, b) => a.index - b.index).map((b) => viewBlock(st, b)),
+    blocks: () => listBlocks(st),
     leases: () => listLeases(st),
     options: () => st.options.map((o) => ({ code: o.code, payload: o.payload.slice() })),
     counts: () => countAll(st),

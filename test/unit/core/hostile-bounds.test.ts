@@ -1,6 +1,7 @@
 // Memory bounds wherever a client or peer can add entries to the core: pending
 // forwarded requests (count and age), offers, declined addresses, per-source
-// byte-order memory, the block table. Many inputs each; the bound must hold.
+// byte-order memory, the block table and the peers it names. Many inputs each;
+// the bound must hold.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +9,11 @@ import { MAX_PENDING, PENDING_TIMEOUT_MS } from '../../../src/core/forward';
 import { byteswapU32 } from '../../../src/core/ipv4';
 import { MAX_DECLINED, MAX_OFFERS } from '../../../src/core/leases';
 import { createCore } from '../../../src/core/node';
+import { handleInquire, handleUpdateClaim } from '../../../src/core/consensus';
+import { MIN_PEERS } from '../../../src/core/foreign-table';
+import { makeGeometry } from '../../../src/core/ipv4';
+import { createState } from '../../../src/core/state';
+import { makeView } from '../../../src/core/view';
 import type { Core, Effect } from '../../../src/core/types';
 import { DdhcpCommand, type DdhcpMessage } from '../../../src/wire/ddhcp-message';
 import {
@@ -161,3 +167,22 @@ test('the block table holds at most one entry per block of the network, whatever
   assert.ok(outOfRange > 40_000, 'indexes 32..63 and random ones were dropped');
 });
 
+
+test('the foreign table numbers a bounded set of peers, however many ids and addresses claims come from', () => {
+  const cfg = makeCfg();
+  const st = createState(cfg, seededRng(3), makeGeometry(cfg.prefix, cfg.prefixLen, cfg.blockSizePow));
+  const rng = seededRng(78);
+  let most = 0;
+  for (let i = 0; i < 100_000; i++) {
+    const sender = (rng.nextU32() >>> 0).toString(16).padStart(16, '0');
+    const from = `fe80::${i.toString(16)}`;
+    const step = { now: 1000 + i, out: [] };
+    if (i % 2 === 0) handleUpdateClaim(st, step, from, sender, [{ blockIndex: rng.nextU32() % 32, timeoutSec: 60, reserved: 0 }]);
+    else handleInquire(st, step, from, sender, [rng.nextU32() % 32]);
+    most = Math.max(most, st.foreign.peerCount);
+  }
+  // 32 blocks name at most 32 peers; the others are dropped once there are MIN_PEERS.
+  assert.ok(most <= MIN_PEERS, `${most} peers numbered`);
+  assert.ok(st.foreign.size <= 32);
+  for (const b of makeView(st).blocks()) assert.match(b.ownerAddress ?? '', /^fe80::/);
+});
