@@ -12,8 +12,10 @@ import { makeGeometry } from './ipv4';
 import { restoreSnapshot, takeCompactSnapshot, takeSnapshot } from './snapshot';
 import type { NodeState, Step } from './state';
 import { createState, drop } from './state';
-import type { Command, Core, CoreConfig, Input, Millis, PersistedState, Rng } from './types';
+import type { Command, Core, CoreConfig, Effect, Input, Millis, PersistedState, Rng } from './types';
 import { makeView } from './view';
+
+const NO_EFFECTS: readonly Effect[] = Object.freeze([]);
 
 export function createCore(cfg: CoreConfig, rng: Rng, now: Millis, restored?: PersistedState): Core {
   const st = createState(cfg, rng, makeGeometry(cfg.prefix, cfg.prefixLen, cfg.blockSizePow));
@@ -25,16 +27,22 @@ export function createCore(cfg: CoreConfig, rng: Rng, now: Millis, restored?: Pe
   }
   if (restored !== undefined) restoreSnapshot(st, restored, now);
   let lastNow = now;
+  // One step object for every call: most inputs (a peer's claim we already knew) have no
+  // effects, and then return NO_EFFECTS instead of a new empty array.
+  const step: Step = { now, out: [] };
 
   return {
     handle(input: Input, at: Millis) {
       // Inputs must carry non-decreasing time; a late one is treated as happening now.
       lastNow = Math.max(lastNow, at);
-      const step: Step = { now: lastNow, out: [] };
+      step.now = lastNow;
       runDue(st, step);
       routeInput(st, step, input);
       runDue(st, step);
-      return step.out;
+      const out = step.out;
+      if (out.length === 0) return NO_EFFECTS;
+      step.out = [];
+      return out;
     },
     nextDeadline: () => (st.spareDirty ? lastNow : st.timers.peek()),
     view: () => makeView(st),

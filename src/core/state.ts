@@ -108,10 +108,10 @@ export interface NodeState {
   spareDirty: boolean;
 }
 
-/** One call of handle(): the moment it runs at and the effects it collects. */
+/** One call of handle(): the moment it runs at and the effects it collects (node.ts reuses it from call to call). */
 export interface Step {
-  readonly now: Millis;
-  readonly out: Effect[];
+  now: Millis;
+  out: Effect[];
 }
 
 export function emit(step: Step, event: CoreEvent): void {
