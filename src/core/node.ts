@@ -12,7 +12,7 @@ import { makeGeometry } from './ipv4';
 import { restoreSnapshot, takeCompactSnapshot, takeSnapshot } from './snapshot';
 import type { NodeState, Step } from './state';
 import { createState, drop } from './state';
-import type { Command, Core, CoreConfig, Effect, Input, Millis, PersistedState, Rng } from './types';
+import type { Command, CompactSnapshot, Core, CoreConfig, CoreView, Effect, Input, Millis, PersistedState, Rng } from './types';
 import { makeView } from './view';
 
 const NO_EFFECTS: readonly Effect[] = Object.freeze([]);
@@ -26,29 +26,49 @@ export function createCore(cfg: CoreConfig, rng: Rng, now: Millis, restored?: Pe
     st.timers.set(SPARE_TIMER, now);
   }
   if (restored !== undefined) restoreSnapshot(st, restored, now);
-  let lastNow = now;
-  // One step object for every call: most inputs (a peer's claim we already knew) have no
-  // effects, and then return NO_EFFECTS instead of a new empty array.
-  const step: Step = { now, out: [] };
+  // One step object for every call (its `now` is the latest input's): most inputs, a
+  // peer's claim we already knew, have no effects and then return NO_EFFECTS.
+  const core: CoreObject = { st, step: { now, out: [] }, handle, nextDeadline, view, snapshot, snapshotCompact };
+  return core;
+}
 
-  return {
-    handle(input: Input, at: Millis) {
-      // Inputs must carry non-decreasing time; a late one is treated as happening now.
-      lastNow = Math.max(lastNow, at);
-      step.now = lastNow;
-      runDue(st, step);
-      routeInput(st, step, input);
-      runDue(st, step);
-      const out = step.out;
-      if (out.length === 0) return NO_EFFECTS;
-      step.out = [];
-      return out;
-    },
-    nextDeadline: () => (st.spareDirty ? lastNow : st.timers.peek()),
-    view: () => makeView(st),
-    snapshot: (at: Millis) => takeSnapshot(st, at),
-    snapshotCompact: (at: Millis) => takeCompactSnapshot(st, at),
-  };
+/**
+ * What createCore returns: per-core fields and functions shared by every core. A call
+ * reaches the state without a closure context, one cache miss fewer per input in a
+ * simulated mesh of 1000 cores; and `{ ...core, handle }` wraps a core as before.
+ */
+interface CoreObject extends Core {
+  readonly st: NodeState;
+  readonly step: Step;
+}
+
+function handle(this: CoreObject, input: Input, at: Millis): readonly Effect[] {
+  const { st, step } = this;
+  // Inputs must carry non-decreasing time; a late one is treated as happening now.
+  step.now = Math.max(step.now, at);
+  runDue(st, step);
+  routeInput(st, step, input);
+  runDue(st, step);
+  const out = step.out;
+  if (out.length === 0) return NO_EFFECTS;
+  step.out = [];
+  return out;
+}
+
+function nextDeadline(this: CoreObject): Millis | undefined {
+  return this.st.spareDirty ? this.step.now : this.st.timers.peek();
+}
+
+function view(this: CoreObject): CoreView {
+  return makeView(this.st);
+}
+
+function snapshot(this: CoreObject, at: Millis): PersistedState {
+  return takeSnapshot(this.st, at);
+}
+
+function snapshotCompact(this: CoreObject, at: Millis): CompactSnapshot {
+  return takeCompactSnapshot(this.st, at);
 }
 
 function routeInput(st: NodeState, step: Step, input: Input): void {

@@ -140,13 +140,19 @@ function expiryStep(cfg: CoreConfig): Millis {
 
 export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState {
   const held = new Map<number, Block>();
+  // What every input reads comes first: V8 lays the fields out in this order, so these
+  // share the object's first cache line (in a mesh of 1000 simulated nodes they miss).
   return {
     cfg,
-    rng,
     geo,
-    header: { nodeId: cfg.nodeId, prefix: geo.prefix, prefixLen: geo.prefixLen, blockSize: geo.blockSize },
-    held,
+    timers: new DeadlineHeap(),
+    spareDirty: false,
     foreign: new ForeignTable(),
+    expiryStepMs: expiryStep(cfg),
+    expiryBuckets: new Map(),
+    held,
+    rng,
+    header: { nodeId: cfg.nodeId, prefix: geo.prefix, prefixLen: geo.prefixLen, blockSize: geo.blockSize },
     claiming: new Set(),
     ours: new Set(),
     byMac: new ClientIndex(geo.blockSize, (index) => held.get(index)?.own),
@@ -154,14 +160,10 @@ export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState
     declined: new Set(),
     pending: new Map(),
     peerForms: new Map(),
-    timers: new DeadlineHeap(),
     reclaimLeases: new Map(),
-    expiryBuckets: new Map(),
-    expiryStepMs: expiryStep(cfg),
     options: [...cfg.options],
     clientAddress: undefined,
     learningUntil: undefined,
-    spareDirty: false,
     reservedCache: undefined,
     usedTotal: 0,
     oursSortedCache: undefined,
