@@ -66,25 +66,17 @@ export function countForeign(st: NodeState): { claimed: number; tentative: numbe
 }
 
 /**
- * The number of a sender (its id and the address it sent from) in the foreign table,
- * valid until the next call: a message's claims all come from one sender, so it is
- * looked up once per message.
- */
-export function peerOf(st: NodeState, sender: NodeId, from: string): number {
-  return st.foreign.peer(sender, from);
-}
-
-/**
  * A block someone else holds for a while: tentative (inquired) or claimed (announced),
  * for an index not in the foreign table. `held` is our entry for it, looked up by the
- * caller: that claim of ours ends. `peer` comes from peerOf.
+ * caller: that claim of ours ends. `sender` sent the claim from `from`.
  */
 export function markForeign(
   st: NodeState,
   held: Block | undefined,
   index: number,
   claimed: boolean,
-  peer: number,
+  sender: NodeId,
+  from: string,
   timeoutAt: Millis,
 ): void {
   if (held !== undefined) {
@@ -95,13 +87,19 @@ export function markForeign(
     } else if (st.ours.delete(index)) st.oursSortedCache = undefined;
     st.held.delete(index);
   }
-  const slot = st.foreign.insert(index, claimed, peer, timeoutAt);
+  const ft = st.foreign;
+  const slot = ft.insert(index, claimed, ft.peer(sender, from), timeoutAt);
   fileExpiry(st, slot, index, timeoutAt);
 }
 
-/** A new claim or tentative mark on a block already in the foreign table, in `slot` (from find). */
-export function refreshForeign(st: NodeState, slot: number, index: number, claimed: boolean, peer: number, timeoutAt: Millis): void {
-  st.foreign.update(slot, claimed, peer, timeoutAt);
+/**
+ * A new claim or tentative mark on a block already in the foreign table, in `slot` (from
+ * find). The common case, a refresh from the owner it names, does not look the peer up.
+ */
+export function refreshForeign(st: NodeState, slot: number, index: number, claimed: boolean, sender: NodeId, from: string, timeoutAt: Millis): void {
+  const ft = st.foreign;
+  if (ft.isFrom(slot, sender, from)) ft.refresh(slot, claimed, timeoutAt);
+  else ft.update(slot, claimed, ft.peer(sender, from), timeoutAt);
   fileExpiry(st, slot, index, timeoutAt);
 }
 

@@ -4,7 +4,7 @@
 
 import type { ClaimEntry, DdhcpMessage } from '../wire/ddhcp-message';
 import { DdhcpCommand, MAX_CLAIMS_PER_PACKET } from '../wire/ddhcp-message';
-import { chooseFreeBlock, deleteHeld, listOurBlocks, markClaiming, markForeign, markOurs, peerOf, refreshForeign } from './blocks';
+import { chooseFreeBlock, deleteHeld, listOurBlocks, markClaiming, markForeign, markOurs, refreshForeign } from './blocks';
 import { createOwnBlock, dropOwnLeases, usableCount } from './leases';
 import { restoreReclaimedLeases } from './reclaim';
 import type { Block, NodeState, Step } from './state';
@@ -94,15 +94,15 @@ function answerOne(step: Step, b: Block, answers: Block[] | undefined): Block[] 
 }
 
 // INQUIRE and UPDATECLAIM reach every node from every node: in a mesh of N nodes each
-// handles N claims per refresh. So the sender is interned once per message, each
-// block is looked up with one probe of the foreign table (our few blocks only when
-// it is not there), and nothing is allocated unless there is something to answer.
+// handles N claims per refresh. So each block is looked up with one probe of the
+// foreign table (our few blocks only when it is not there), a refresh from the owner
+// it names touches that slot alone, and nothing is allocated unless there is
+// something to answer.
 
 export function handleInquire(st: NodeState, step: Step, from: string, sender: NodeId, indexes: readonly number[]): void {
   let answers: Block[] | undefined;
   const tentativeUntil = step.now + st.cfg.tentativeTimeoutSec * 1000;
   const ft = st.foreign;
-  const peer = peerOf(st, sender, from);
   for (const index of indexes) {
     if (index >= st.geo.numBlocks) {
       drop(step, 'blockOutOfRange');
@@ -111,17 +111,17 @@ export function handleInquire(st: NodeState, step: Step, from: string, sender: N
     const slot = ft.find(index);
     if (slot >= 0) {
       // Claimed blocks keep their claim; a tentative mark moves to this inquirer.
-      if (!ft.isClaimed(slot)) refreshForeign(st, slot, index, false, peer, tentativeUntil);
+      if (!ft.isClaimed(slot)) refreshForeign(st, slot, index, false, sender, from, tentativeUntil);
       continue;
     }
     const b = st.held.get(index);
     if (b === undefined) {
-      markForeign(st, undefined, index, false, peer, tentativeUntil);
+      markForeign(st, undefined, index, false, sender, from, tentativeUntil);
     } else if (b.state === 'ours') {
       answers = answerOne(step, b, answers);
     } else if (sender > st.cfg.nodeId) {
       // Both claiming: the larger id keeps claiming (C ddhcp.c: memcmp of node ids).
-      markForeign(st, b, index, false, peer, tentativeUntil);
+      markForeign(st, b, index, false, sender, from, tentativeUntil);
       st.spareDirty = true;
     }
   }
@@ -137,7 +137,6 @@ export function handleUpdateClaim(
 ): void {
   let answers: Block[] | undefined;
   const ft = st.foreign;
-  const peer = peerOf(st, sender, from);
   for (const c of claims) {
     const index = c.blockIndex;
     if (index >= st.geo.numBlocks) {
@@ -147,14 +146,14 @@ export function handleUpdateClaim(
     const until = step.now + c.timeoutSec * 1000;
     const slot = ft.find(index);
     if (slot >= 0) {
-      refreshForeign(st, slot, index, true, peer, until);
+      refreshForeign(st, slot, index, true, sender, from, until);
       continue;
     }
     const b = st.held.get(index);
     if (b?.state === 'ours') {
       if (sender > st.cfg.nodeId) {
         dropOwnLeases(st, b);
-        markForeign(st, b, index, true, peer, until);
+        markForeign(st, b, index, true, sender, from, until);
         emit(step, { kind: 'blockLost', index, to: sender });
       } else {
         answers = answerOne(step, b, answers);
@@ -162,7 +161,7 @@ export function handleUpdateClaim(
       continue;
     }
     if (b?.state === 'claiming') st.spareDirty = true;
-    markForeign(st, b, index, true, peer, until);
+    markForeign(st, b, index, true, sender, from, until);
   }
   if (answers !== undefined) sendClaims(st, step, answers.sort((a, b) => a.index - b.index));
 }

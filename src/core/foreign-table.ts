@@ -25,7 +25,11 @@ import type { Millis, NodeId } from './types';
 /** No slot found (find returns a slot >= 0 otherwise); also "not filed in an expiry bucket". */
 export const NONE = -1;
 
-/** Bytes per slot: f64 timeoutAt, f64 expiry bucket, i32 key + 1 (0: empty), i32 claimed (1) or tentative (0), i32 peer, i32 unused. */
+/**
+ * Bytes per slot: f64 timeoutAt, f64 expiry bucket, i32 key + 1 (0: empty), i32 peer << 2 |
+ * exact id << 1 | claimed, and the owner id's two words (see parseId). With the id in the
+ * slot, a refresh from the owner already there is checked without the peer table.
+ */
 const SLOT_BYTES = 32;
 const F64_STRIDE = SLOT_BYTES / 8;
 const I32_STRIDE = SLOT_BYTES / 4;
@@ -85,6 +89,8 @@ export class ForeignTable {
   /** Peer number -> its owner id and address. */
   private peerIds: NodeId[] = [];
   private peerAddresses: string[] = [];
+  /** Per peer number: its id's words and whether the id is exact (parseId), what update() puts in a slot. */
+  private peerWords = new Int32Array(3 * MIN_CAPACITY);
   /** Open addressing over (id words, address): peer numbers. */
   private peerTable = new Int32Array(MIN_CAPACITY * PEER_STRIDE);
   private peerMask = MIN_CAPACITY - 1;
@@ -134,13 +140,33 @@ export class ForeignTable {
     return s;
   }
 
-  /** A new claim or tentative mark on a known entry. */
+  /** A new claim or tentative mark on a known entry, from the peer `peer` returned. */
   update(slot: number, claimed: boolean, peer: number, timeoutAt: Millis): void {
     const b = slot * I32_STRIDE;
     const i32 = this.i32;
-    i32[b + 5] = claimed ? 1 : 0;
-    i32[b + 6] = peer;
+    const w = this.peerWords;
+    i32[b + 5] = (peer << 2) | ((w[3 * peer + 2] as number) << 1) | (claimed ? 1 : 0);
+    i32[b + 6] = w[3 * peer] as number;
+    i32[b + 7] = w[3 * peer + 1] as number;
     this.f64[slot * F64_STRIDE] = timeoutAt;
+  }
+
+  /** A new claim or tentative mark on a known entry from the owner it names (see isFrom). */
+  refresh(slot: number, claimed: boolean, timeoutAt: Millis): void {
+    const b = slot * I32_STRIDE + 5;
+    this.i32[b] = ((this.i32[b] as number) & ~1) | (claimed ? 1 : 0);
+    this.f64[slot * F64_STRIDE] = timeoutAt;
+  }
+
+  /** Whether the entry in `slot` names this owner id and address. */
+  isFrom(slot: number, owner: NodeId, address: string): boolean {
+    parseId(owner);
+    const b = slot * I32_STRIDE;
+    const i32 = this.i32;
+    const f = i32[b + 5] as number;
+    if (i32[b + 6] !== lastHi || i32[b + 7] !== lastLo || ((f >> 1) & 1) !== lastExact) return false;
+    const p = f >>> 2;
+    return this.peerAddresses[p] === address && (lastExact === 1 || this.peerIds[p] === owner);
   }
 
   /** Removes the entry in `slot`, shifting later entries of its probe run back into the gap. */
@@ -173,7 +199,7 @@ export class ForeignTable {
 
   /** Claimed (announced) rather than tentative (inquired). */
   isClaimed(slot: number): boolean {
-    return this.i32[slot * I32_STRIDE + 5] === 1;
+    return ((this.i32[slot * I32_STRIDE + 5] as number) & 1) === 1;
   }
 
   timeoutAt(slot: number): Millis {
@@ -194,11 +220,11 @@ export class ForeignTable {
   }
 
   ownerAt(slot: number): NodeId {
-    return this.peerIds[this.i32[slot * I32_STRIDE + 6] as number] ?? '';
+    return this.peerIds[(this.i32[slot * I32_STRIDE + 5] as number) >>> 2] ?? '';
   }
 
   addressAt(slot: number): string {
-    return this.peerAddresses[this.i32[slot * I32_STRIDE + 6] as number] ?? '';
+    return this.peerAddresses[(this.i32[slot * I32_STRIDE + 5] as number) >>> 2] ?? '';
   }
 
   /**
@@ -224,6 +250,14 @@ export class ForeignTable {
     const p = this.peerIds.length;
     this.peerIds.push(owner);
     this.peerAddresses.push(address);
+    if (3 * (p + 1) > this.peerWords.length) {
+      const words = new Int32Array(2 * this.peerWords.length);
+      words.set(this.peerWords);
+      this.peerWords = words;
+    }
+    this.peerWords[3 * p] = hi;
+    this.peerWords[3 * p + 1] = lo;
+    this.peerWords[3 * p + 2] = exact;
     // At most half full, so probes stay short and always end.
     if ((p + 1) * 2 > this.peerMask + 1) this.resizePeerTable(2 * (this.peerMask + 1));
     else this.filePeer(hi, lo, exact, p);
@@ -251,10 +285,8 @@ export class ForeignTable {
     this.peerTable = new Int32Array(capacity * PEER_STRIDE);
     this.peerMask = capacity - 1;
     this.peerShift = 32 - Math.log2(capacity);
-    for (let p = 0; p < this.peerIds.length; p++) {
-      parseId(this.peerIds[p] ?? '');
-      this.filePeer(lastHi, lastLo, lastExact, p);
-    }
+    const w = this.peerWords;
+    for (let p = 0; p < this.peerIds.length; p++) this.filePeer(w[3 * p] as number, w[3 * p + 1] as number, w[3 * p + 2] as number, p);
   }
 
   /** Keeps only the peers some entry refers to, renumbered in order of first reference. */
@@ -262,22 +294,28 @@ export class ForeignTable {
     const remap = new Int32Array(this.peerIds.length).fill(NONE);
     const ids: NodeId[] = [];
     const addresses: string[] = [];
+    const words = new Int32Array(this.peerWords.length);
     const i32 = this.i32;
     for (let s = 0; s <= this.mask; s++) {
       const b = s * I32_STRIDE;
       if (i32[b + 4] === 0) continue;
-      const old = i32[b + 6] as number;
+      const f = i32[b + 5] as number;
+      const old = f >>> 2;
       let now = remap[old] as number;
       if (now === NONE) {
         now = ids.length;
         ids.push(this.peerIds[old] ?? '');
         addresses.push(this.peerAddresses[old] ?? '');
+        words[3 * now] = this.peerWords[3 * old] as number;
+        words[3 * now + 1] = this.peerWords[3 * old + 1] as number;
+        words[3 * now + 2] = this.peerWords[3 * old + 2] as number;
         remap[old] = now;
       }
-      i32[b + 6] = now;
+      i32[b + 5] = (now << 2) | (f & 3);
     }
     this.peerIds = ids;
     this.peerAddresses = addresses;
+    this.peerWords = words;
     let capacity = MIN_CAPACITY;
     while (capacity < 2 * (ids.length + 1)) capacity *= 2;
     this.resizePeerTable(capacity);

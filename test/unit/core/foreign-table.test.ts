@@ -149,3 +149,21 @@ test('peer numbers stay bounded when one peer sends from ever new addresses; ref
   // A number handed out after a compaction still finds the same peer.
   assert.equal(t.peer('0000000000000002', `fe80::2:${(199_999).toString(16)}`), t.peer('0000000000000002', `fe80::2:${(199_999).toString(16)}`));
 });
+
+test('isFrom: the slot names its owner id and address; refresh keeps them and changes state and timeout', () => {
+  const t = new ForeignTable();
+  const slot = t.insert(7, false, t.peer('00000000000000aa', 'fe80::1'), 10);
+  assert.equal(t.isFrom(slot, '00000000000000aa', 'fe80::1'), true);
+  assert.equal(t.isFrom(slot, ['00000000', '000000aa'].join(''), `fe80::${1}`), true, 'equal text, other objects');
+  assert.equal(t.isFrom(slot, '00000000000000ab', 'fe80::1'), false);
+  assert.equal(t.isFrom(slot, '00000000000000aa', 'fe80::2'), false);
+  assert.equal(t.isFrom(slot, '00000000000000AA', 'fe80::1'), false, 'not the same text');
+  t.refresh(slot, true, 20);
+  assert.deepEqual([t.isClaimed(slot), t.timeoutAt(slot), t.ownerAt(slot), t.addressAt(slot)], [true, 20, '00000000000000aa', 'fe80::1']);
+  t.refresh(slot, false, 30);
+  assert.deepEqual([t.isClaimed(slot), t.timeoutAt(slot)], [false, 30]);
+  const odd = t.insert(8, true, t.peer('peer-one', 'fe80::3'), 10);
+  assert.equal(t.isFrom(odd, 'peer-one', 'fe80::3'), true);
+  assert.equal(t.isFrom(odd, 'peer-two', 'fe80::3'), false);
+  assert.equal(t.isFrom(odd, 'peer-one', 'fe80::1'), false);
+});
