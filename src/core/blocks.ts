@@ -8,7 +8,7 @@
 import type { Block, NodeState, OwnBlock } from './state';
 import { oursSorted } from './state';
 import { expiryTimerKey } from './timers';
-import type { BlockState, Millis, NodeId } from './types';
+import type { BlockView, Millis, NodeId } from './types';
 
 /** The block we hold at `index` (claiming or ours), if any. */
 export function heldBlock(st: NodeState, index: number): Block | undefined {
@@ -31,19 +31,12 @@ export function claimedOwnerAddress(st: NodeState, index: number): string | unde
   return st.foreign.addressAt(slot);
 }
 
-/** A block others hold, as the view shows it. */
-export interface ForeignBlock {
-  readonly index: number;
-  readonly state: Extract<BlockState, 'tentative' | 'claimed'>;
-  readonly owner: NodeId;
-  readonly ownerAddress: string;
-  readonly timeoutAt: Millis;
-}
-
-/** Every block others hold, in table order (not by index). */
-export function listForeign(st: NodeState): ForeignBlock[] {
+/**
+ * Every block others hold, as the view shows it, appended to `out` in table order (not
+ * by index). Fields in the order of a held block's view: ctl and ubus print them so.
+ */
+export function viewForeign(st: NodeState, out: BlockView[]): void {
   const ft = st.foreign;
-  const out: ForeignBlock[] = [];
   for (let s = 0; s < ft.capacity; s++) {
     if (!ft.isUsed(s)) continue;
     out.push({
@@ -51,10 +44,11 @@ export function listForeign(st: NodeState): ForeignBlock[] {
       state: ft.isClaimed(s) ? 'claimed' : 'tentative',
       owner: ft.ownerAt(s),
       ownerAddress: ft.addressAt(s),
+      claimCount: 0,
       timeoutAt: ft.timeoutAt(s),
+      leases: undefined,
     });
   }
-  return out;
 }
 
 /** How many blocks others have claimed, and how many they are inquiring. */

@@ -1,7 +1,7 @@
 // The read-only view presenters (ctl, ubus, simulator checks) get of the core.
 // Built on demand from the private state; nothing here changes it.
 
-import { countForeign, heldBlock, listForeign } from './blocks';
+import { countForeign, heldBlock, viewForeign } from './blocks';
 import { blockStart } from './ipv4';
 import { LEASED, OFFERED, slotCode, slotMac, slotState } from './lease-slots';
 import { freeCount, serverIdentifier } from './leases';
@@ -35,10 +35,7 @@ function viewHeld(st: NodeState, b: Block): BlockView {
 function listBlocks(st: NodeState): BlockView[] {
   const out: BlockView[] = [];
   for (const b of st.held.values()) out.push(viewHeld(st, b));
-  for (const f of listForeign(st)) {
-    // Same fields in the same order as a held block's view: ctl and ubus print them as they come.
-    out.push({ index: f.index, state: f.state, owner: f.owner, ownerAddress: f.ownerAddress, claimCount: 0, timeoutAt: f.timeoutAt, leases: undefined });
-  }
+  viewForeign(st, out);
   return out.sort((a, b) => a.index - b.index);
 }
 
