@@ -3,22 +3,24 @@
 // node's claims, so in a mesh of N nodes each table takes about 4N refreshes a
 // minute and holds one to two entries per node: with a Map of Block objects the
 // lookups missed the cache at 1000 nodes (3.3 µs per input, bench/RESULTS.md).
-// Here a slot's fields share 32 bytes, and a refresh of a known claim is one
-// probe and a few stores, with no allocation.
+// Here a slot's fields share 32 bytes, and a refresh of a known claim from the
+// owner it names is one probe, a look at that owner's address and a few stores,
+// with no allocation.
 //
-// Linear probing over a power-of-two capacity, grown past 5/8 full (MAX_LOAD); deletion
-// shifts the following entries back, so there are no tombstones and a lookup
-// stops at the first empty slot.
+// Linear probing over a power-of-two capacity, grown past 5/8 full (MAX_LOAD);
+// deletion shifts the following entries back, so there are no tombstones and a
+// lookup stops at the first empty slot.
 //
 // Each slot names its owner by a peer number: a peer is an owner id with the
-// address it sent from, numbered per node in a small table of its own. A message's
-// claims all come from one peer, so it is looked up once per message; the lookup
+// address it sent from, numbered per node in a small table of its own that
 // compares the id as two 32-bit words (parsed from its 16 hex digits) and the
 // address by reference first, instead of hashing and comparing strings in a Map
 // (two Map lookups per message cost more than the rest of a claim at 1000 nodes).
-// A mesh has at most as many owners as nodes; peers no entry refers to any more
-// are dropped when there are more than four per entry (and at least MIN_PEERS),
-// so a peer sending from ever new addresses cannot grow the table without bound.
+// The slot also keeps the id's words, so a refresh from the same owner needs
+// no peer lookup at all, only its address compared. A mesh has at most as many
+// owners as nodes; peers no entry refers to any more are dropped when there are
+// more than four per entry (and at least MIN_PEERS), so a peer sending from ever
+// new addresses cannot grow the table without bound.
 
 import type { Millis, NodeId } from './types';
 
