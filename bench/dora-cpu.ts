@@ -1,7 +1,9 @@
 // A/B figure for one question: CPU per DORA at a fixed rate, for the servers
 // named, alternating them run by run so a drift in the shared machine hits both.
 // Faster to iterate on than `make bench`; the figures it prints are the same
-// measurement (bench/load.ts measureRun). As root:
+// measurement (bench/load.ts measureRun), but each run starts a fresh server, so
+// most exchanges hand out new leases. `ddhcpd@DIR/ddhcpd.js` runs another build
+// (e.g. an older commit's) under the label `ddhcpd@DIR`. As root:
 //   node --import tsx bench/dora-cpu.ts [--servers ddhcpd,kea] [--rate 1000] [--runs 5] [--period 20]
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +24,17 @@ const { values } = parseArgs({
     period: { type: 'string', default: '20' },
   },
 });
-const kinds = (values.servers ?? '').split(',') as ServerKind[];
+interface Entry {
+  readonly label: string;
+  readonly kind: ServerKind;
+  /** The pinned copy of a build given with `kind@bundle`. */
+  bundle: string | undefined;
+  readonly from: string | undefined;
+}
+const entries: Entry[] = (values.servers ?? '').split(',').map((label) => {
+  const [kind, from] = label.split('@') as [ServerKind, string | undefined];
+  return { label: from === undefined ? label : `${kind}@${path.dirname(from)}`, kind, bundle: undefined, from };
+});
 const rate = Number(values.rate);
 const runs = Number(values.runs);
 const period = Number(values.period);
@@ -36,16 +48,25 @@ function median(xs: readonly number[]): number {
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'ddhcpd-dora-'));
   const net = new BenchNet();
-  const servers = new Map<ServerKind, RunningServer>();
-  const perDora = new Map<ServerKind, number[]>(kinds.map((k) => [k, []]));
+  const servers = new Set<RunningServer>();
+  const perDora = new Map<string, number[]>(entries.map((e) => [e.label, []]));
   try {
+    entries.forEach((e, i) => {
+      if (e.from === undefined) return;
+      process.env['BENCH_BUNDLE'] = e.from;
+      pinBuild(path.join(work, `dist-${i}`));
+      e.bundle = process.env['BENCH_BUNDLE'];
+      delete process.env['BENCH_BUNDLE'];
+    });
     pinBuild(path.join(work, 'dist'));
+    const ours = process.env['BENCH_BUNDLE'];
     await net.waitLinkLocal();
     // One server at a time owns the relay's port: start, warm up, measure, stop, per run.
     for (let r = 0; r < runs; r++) {
-      for (const kind of kinds) {
-        const server = await startServer(net, kind, path.join(work, `${kind}-${r}`), CLIENTS);
-        servers.set(kind, server);
+      for (const [i, { label, kind, bundle }] of entries.entries()) {
+        process.env['BENCH_BUNDLE'] = bundle ?? ours;
+        const server = await startServer(net, kind, path.join(work, `${i}-${r}`), CLIENTS);
+        servers.add(server);
         try {
           await runPerfdhcp(net, { rate: 500, periodSec: 5, clients: CLIENTS, cpu: GENERATOR_CPU, seed: 1000 + r });
           const before = readStatus(server.pid);
@@ -54,16 +75,16 @@ async function main(): Promise<void> {
           // Wake-ups of the main thread per exchange: two are the two requests.
           const wakeups = (after.voluntaryCtxt - before.voluntaryCtxt) / Math.max(1, f.completed);
           const us = f.completed > 0 ? (f.cpuSec / f.completed) * 1e6 : NaN;
-          perDora.get(kind)?.push(us);
+          perDora.get(label)?.push(us);
           const drop = f.run.dropRatio;
-          console.log(`${kind.padEnd(14)} run ${r + 1}: ${f.completed} DORA, ${us.toFixed(1)} µs CPU each (${((f.systemSec / f.cpuSec) * 100).toFixed(0)} % system), drop ${(drop * 100).toFixed(2)} %, ${wakeups.toFixed(2)} wake-ups each`);
+          console.log(`${label.padEnd(14)} run ${r + 1}: ${f.completed} DORA, ${us.toFixed(1)} µs CPU each (${((f.systemSec / f.cpuSec) * 100).toFixed(0)} % system), drop ${(drop * 100).toFixed(2)} %, ${wakeups.toFixed(2)} wake-ups each`);
         } finally {
           await server.stop();
-          servers.delete(kind);
+          servers.delete(server);
         }
       }
     }
-    for (const [kind, xs] of perDora) console.log(`${kind.padEnd(14)} median ${median(xs).toFixed(1)} µs per DORA at ${rate}/s over ${xs.length} runs [${xs.map((x) => x.toFixed(0)).join(', ')}]`);
+    for (const [label, xs] of perDora) console.log(`${label.padEnd(14)} median ${median(xs).toFixed(1)} µs per DORA at ${rate}/s over ${xs.length} runs [${xs.map((x) => x.toFixed(0)).join(', ')}]`);
   } finally {
     for (const s of servers.values()) await s.stop();
     net.closeSync();
