@@ -32,6 +32,13 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   return NULL;
 }
 
+/* Reads a file descriptor argument; throws a TypeError and returns 0 when it is not one. */
+static int fd_arg(napi_env env, napi_value value, int32_t *fd) {
+  if (napi_get_value_int32(env, value, fd) == napi_ok && *fd >= 0) return 1;
+  napi_throw_type_error(env, NULL, "fd must be a non-negative integer");
+  return 0;
+}
+
 /* bindToDevice(fd: number, ifname: string): void; an empty name unbinds. */
 static napi_value bind_to_device(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -44,10 +51,7 @@ static napi_value bind_to_device(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "bindToDevice(fd, ifname) takes two arguments");
     return NULL;
   }
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, NULL, "fd must be a non-negative integer");
-    return NULL;
-  }
+  if (!fd_arg(env, argv[0], &fd)) return NULL;
   if (napi_get_value_string_utf8(env, argv[1], name, sizeof name, &len) != napi_ok) {
     napi_throw_type_error(env, NULL, "ifname must be a string");
     return NULL;
@@ -86,10 +90,7 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "sendTo(fd, bytes, ipv4, port) takes four arguments");
     return NULL;
   }
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, NULL, "fd must be a non-negative integer");
-    return NULL;
-  }
+  if (!fd_arg(env, argv[0], &fd)) return NULL;
   if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_uint8_array) {
     napi_throw_type_error(env, NULL, "bytes must be a Uint8Array");
     return NULL;
@@ -246,10 +247,7 @@ static napi_value receive_start(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "receive(fd, buffer, callback) takes three arguments");
     return NULL;
   }
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, NULL, "fd must be a non-negative integer");
-    return NULL;
-  }
+  if (!fd_arg(env, argv[0], &fd)) return NULL;
   if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &arraybuffer, &offset) != napi_ok ||
       type != napi_uint8_array || length == 0) {
     napi_throw_type_error(env, NULL, "buffer must be a non-empty Uint8Array");
