@@ -3,9 +3,9 @@
 // node's claims, so in a mesh of N nodes each table takes about 4N refreshes a
 // minute and holds one to two entries per node: with a Map of Block objects the
 // lookups missed the cache at 1000 nodes (3.3 µs per input, bench/RESULTS.md).
-// Here a slot's fields share 32 bytes, and a refresh of a known claim from the
-// owner it names is one probe, a look at that owner's address and a few stores,
-// with no allocation.
+// Here a slot's fields share 24 bytes, and a refresh of a known claim from the
+// owner it names is one probe, a look at that owner's id and address and a few
+// stores, with no allocation.
 //
 // Linear probing over a power-of-two capacity, grown past 5/8 full (MAX_LOAD);
 // deletion shifts the following entries back, so there are no tombstones and a
@@ -16,8 +16,8 @@
 // compares the id as two 32-bit words (parsed from its 16 hex digits) and the
 // address by reference first, instead of hashing and comparing strings in a Map
 // (two Map lookups per message cost more than the rest of a claim at 1000 nodes).
-// The slot also keeps the id's words, so a refresh from the same owner needs
-// no peer lookup at all, only its address compared. A mesh has at most as many
+// A refresh compares the slot's peer's id and address with the sender's by
+// reference: the decoder hands out one string per node id. A mesh has at most as many
 // owners as nodes; peers no entry refers to any more are dropped when there are
 // more than four per entry (and at least MIN_PEERS), so a peer sending from ever
 // new addresses cannot grow the table without bound.
@@ -27,19 +27,15 @@ import type { Millis, NodeId } from './types';
 /** No slot found (find returns a slot >= 0 otherwise); also "not filed in an expiry bucket". */
 export const NONE = -1;
 
-/**
- * Bytes per slot: f64 timeoutAt, f64 expiry bucket, i32 key + 1 (0: empty), i32 peer << 2 |
- * exact id << 1 | claimed, and the owner id's two words (see parseId). With the id in the
- * slot, a refresh from the owner already there is checked without the peer table.
- */
-const SLOT_BYTES = 32;
+/** Bytes per slot: f64 timeoutAt, f64 expiry bucket, i32 key + 1 (0: empty), i32 peer << 2 | claimed. */
+const SLOT_BYTES = 24;
 const F64_STRIDE = SLOT_BYTES / 8;
 const I32_STRIDE = SLOT_BYTES / 4;
 const MIN_CAPACITY = 16;
 /**
  * Fuller than half: at 1000 nodes a table holds about 1100 entries, 2048 slots at 5/8
- * but 4096 at 1/2, and 1000 such tables (64 or 128 MB) are what the claims miss in.
- * Probe runs stay short: two slots share a cache line.
+ * but 4096 at 1/2, and 1000 such tables (48 or 96 MB) are what the claims miss in.
+ * Probe runs stay short: two or three slots share a cache line.
  */
 const MAX_LOAD = 5 / 8;
 /** Peer table slots: id high word, id low word, peer number + 1 (0: empty), 1 if the id is 16 lower-case hex digits. */
@@ -89,6 +85,7 @@ function parseId(id: string): void {
 export class ForeignTable {
   /** Entries in use. */
   size = 0;
+  private warmSeen = 0;
   private mask = MIN_CAPACITY - 1;
   private shift = 32 - Math.log2(MIN_CAPACITY);
   /** The same buffer seen as doubles (times) and as 32-bit integers (key, state, peer). */
@@ -117,6 +114,23 @@ export class ForeignTable {
   /** Peers numbered, referenced or not (bounded: see the file comment). */
   get peerCount(): number {
     return this.peerIds.length;
+  }
+
+  /**
+   * Reads the table front to back, a word per cache line, so that many lookups about to
+   * follow find their slots in the cache: read in order, the lines stream in; looked up
+   * in a batch's order, each one missed in turn (bench/RESULTS.md, the simulator).
+   */
+  warm(): void {
+    const i32 = this.i32;
+    let seen = 0;
+    for (let i = 4; i < i32.length; i += 16) seen |= i32[i] as number;
+    // And the peers, which a refresh compares by reference (isFrom).
+    const ids = this.peerIds;
+    const addresses = this.peerAddresses;
+    for (let p = 0; p < ids.length; p += 8) seen |= (ids[p] === addresses[p] ? 1 : 0);
+    // Kept, so the reads are not optimised away.
+    this.warmSeen = seen;
   }
 
   /** Fibonacci hashing: block indexes are small consecutive integers, the top bits of the product spread them. */
@@ -150,12 +164,7 @@ export class ForeignTable {
 
   /** A new claim or tentative mark on a known entry, from the peer `peer` returned. */
   update(slot: number, claimed: boolean, peer: number, timeoutAt: Millis): void {
-    const b = slot * I32_STRIDE;
-    const i32 = this.i32;
-    const w = this.peerWords;
-    i32[b + 5] = (peer << 2) | ((w[3 * peer + 2] as number) << 1) | (claimed ? 1 : 0);
-    i32[b + 6] = w[3 * peer] as number;
-    i32[b + 7] = w[3 * peer + 1] as number;
+    this.i32[slot * I32_STRIDE + 5] = (peer << 2) | (claimed ? 1 : 0);
     this.f64[slot * F64_STRIDE] = timeoutAt;
   }
 
@@ -166,15 +175,14 @@ export class ForeignTable {
     this.f64[slot * F64_STRIDE] = timeoutAt;
   }
 
-  /** Whether the entry in `slot` names this owner id and address. */
+  /**
+   * Whether the entry in `slot` names this owner id and address. The decoder hands out one
+   * string per id and the sender's address is one string too, so both usually compare by
+   * reference; parsing the id instead cost more once a core took many senders in a row.
+   */
   isFrom(slot: number, owner: NodeId, address: string): boolean {
-    parseId(owner);
-    const b = slot * I32_STRIDE;
-    const i32 = this.i32;
-    const f = i32[b + 5] as number;
-    if (i32[b + 6] !== lastHi || i32[b + 7] !== lastLo || ((f >> 1) & 1) !== lastExact) return false;
-    const p = f >>> 2;
-    return this.peerAddresses[p] === address && (lastExact === 1 || this.peerIds[p] === owner);
+    const p = (this.i32[slot * I32_STRIDE + 5] as number) >>> 2;
+    return this.peerIds[p] === owner && this.peerAddresses[p] === address;
   }
 
   /** Removes the entry in `slot`, shifting later entries of its probe run back into the gap. */

@@ -21,6 +21,32 @@ const CHADDR_BYTES = 16;
 /** The count field is one byte; an encoder given more entries writes the first 255. */
 const MAX_ENTRIES = 255;
 
+/**
+ * Node ids already read, by their two 32-bit words: every peer's id comes again with each
+ * refresh, and one string object per id lets the cores that keep it compare it by
+ * reference (core/foreign-table.ts). A flood of made-up ids only empties it again.
+ */
+const knownIds = new Map<number, Map<number, string>>();
+let knownIdCount = 0;
+const MAX_KNOWN_IDS = 4096;
+
+function readNodeId(bytes: Uint8Array, view: DataView): string {
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const byLo = knownIds.get(hi);
+  const known = byLo?.get(lo);
+  if (known !== undefined) return known;
+  if (knownIdCount >= MAX_KNOWN_IDS) {
+    knownIds.clear();
+    knownIdCount = 0;
+  }
+  const id = bytesToHex(bytes.subarray(0, NODE_ID_BYTES));
+  if (byLo === undefined || knownIdCount === 0) knownIds.set(hi, new Map([[lo, id]]));
+  else byLo.set(lo, id);
+  knownIdCount++;
+  return id;
+}
+
 /** Reverses the four bytes of a uint32: the C daemon's double htonl() on little-endian hosts. */
 export function swapBytes32(n: number): number {
   return (((n & 0xff) << 24) | ((n & 0xff00) << 8) | ((n >>> 8) & 0xff00) | ((n >>> 24) & 0xff)) >>> 0;
@@ -34,7 +60,7 @@ export function decodeDdhcp(bytes: Uint8Array): Result<DdhcpMessage, DdhcpDecode
   const view = viewOf(bytes);
   const command = view.getUint8(14);
   const count = view.getUint8(15);
-  const nodeId = bytesToHex(bytes.subarray(0, NODE_ID_BYTES));
+  const nodeId = readNodeId(bytes, view);
   const prefix = view.getUint32(8);
   const prefixLen = view.getUint8(12);
   const blockSize = view.getUint8(13);
