@@ -231,3 +231,28 @@ test('encoder writes at most 255 entries so count and length always agree', () =
   assert.ok(r.ok);
   if (r.value.command === 1) assert.equal(r.value.claims.length, 255);
 });
+
+test('node ids: the same bytes give the same string, also past the memo bound; every id reads as its hex', () => {
+  const inquire = (id: Uint8Array): Uint8Array => {
+    const bytes = new Uint8Array(20);
+    bytes.set(id, 0);
+    bytes.set([10, 0, 0, 0, 20, 3, 2, 1, 0, 0, 0, 7], 8);
+    return bytes;
+  };
+  const first = Uint8Array.of(0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3);
+  const a = decodeDdhcp(inquire(first));
+  const b = decodeDdhcp(inquire(first));
+  assert.ok(a.ok && b.ok);
+  assert.equal(a.value.nodeId, 'deadbeef00010203');
+  assert.ok(Object.is(a.value.nodeId, b.value.nodeId));
+  // 10 000 made-up ids (a flood): each still decodes to its own hex, ids sharing a high word too.
+  for (let i = 0; i < 10_000; i++) {
+    const id = Uint8Array.of(0, 0, i >> 8, i & 255, 0x12, 0x34, i & 7, 0xff);
+    const r = decodeDdhcp(inquire(id));
+    assert.ok(r.ok);
+    assert.equal(r.value.nodeId, bytesToHex(id));
+  }
+  const again = decodeDdhcp(inquire(first));
+  assert.ok(again.ok);
+  assert.equal(again.value.nodeId, 'deadbeef00010203');
+});
