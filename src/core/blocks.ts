@@ -80,6 +80,7 @@ export function markForeign(
       st.reclaimLeases.delete(index);
     } else if (st.ours.delete(index)) st.oursSortedCache = undefined;
     st.held.delete(index);
+    st.heldCache = undefined;
   }
   const ft = st.foreign;
   const slot = ft.insert(index, claimed, ft.peer(sender, from), timeoutAt);
@@ -140,6 +141,7 @@ export function sweepExpiryBucket(st: NodeState, bucket: number, now: number): v
 export function markClaiming(st: NodeState, index: number): Block {
   const b: Block = { index, state: 'claiming', claimCount: 0, timeoutAt: undefined, own: undefined, lastAnswerAt: -Infinity };
   st.held.set(index, b);
+  st.heldCache = undefined;
   st.claiming.add(index);
   return b;
 }
@@ -147,6 +149,7 @@ export function markClaiming(st: NodeState, index: number): Block {
 /** Makes a block ours with the given lease slots; `timeoutAt` is what peers believe (last announcement + B). */
 export function markOurs(st: NodeState, index: number, own: OwnBlock, timeoutAt: Millis): Block {
   const b: Block = { index, state: 'ours', claimCount: 3, timeoutAt, own, lastAnswerAt: -Infinity };
+  if (!st.held.has(index)) st.heldCache = undefined;
   st.held.set(index, b);
   st.claiming.delete(index);
   st.ours.add(index);
@@ -156,7 +159,7 @@ export function markOurs(st: NodeState, index: number, own: OwnBlock, timeoutAt:
 
 /** Lets go of a block we hold: it is free as far as we know. */
 export function deleteHeld(st: NodeState, index: number): void {
-  st.held.delete(index);
+  if (st.held.delete(index)) st.heldCache = undefined;
   st.claiming.delete(index);
   if (st.ours.delete(index)) st.oursSortedCache = undefined;
 }

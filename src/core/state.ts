@@ -104,6 +104,8 @@ export interface NodeState {
   /** Sum of `used` over our blocks, so the free-lease total costs O(reserved addresses). */
   usedTotal: number;
   oursSortedCache: number[] | undefined;
+  /** The indexes in `held`, until `held` changes (a simulator asks after every input). */
+  heldCache: readonly number[] | undefined;
   /** Blocks ours whose leases changed, or whose ownership changed: spare leases need a re-check. */
   spareDirty: boolean;
 }
@@ -128,14 +130,22 @@ export function oursSorted(st: NodeState): readonly number[] {
   return st.oursSortedCache;
 }
 
+/** The blocks we hold (claiming or ours), in no order; the same array until that set changes. */
+export function heldIndexes(st: NodeState): readonly number[] {
+  st.heldCache ??= [...st.held.keys()];
+  return st.heldCache;
+}
+
 /**
  * Foreign claims lapse at most this late: one wake-up per step for all of them
- * instead of one per claim. A second at the default timeouts (60 s, 15 s); finer
- * when tests shorten them, so a claim is never kept much longer than announced.
+ * instead of one per claim. Half the shorter timeout: 7.5 s at the defaults (60 s,
+ * 15 s), as often as the C daemon checks timeouts. Finer steps only woke a node in a
+ * large mesh more often (a 1000-node mesh: once a second at 1 s steps) to drop
+ * claims a few seconds sooner.
  */
 function expiryStep(cfg: CoreConfig): Millis {
   const shortest = Math.min(cfg.blockTimeoutSec, cfg.tentativeTimeoutSec) * 1000;
-  return Math.max(1, Math.min(1000, Math.floor(shortest / 8)));
+  return Math.max(1, Math.floor(shortest / 2));
 }
 
 export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState {
@@ -167,5 +177,6 @@ export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState
     reservedCache: undefined,
     usedTotal: 0,
     oursSortedCache: undefined,
+    heldCache: undefined,
   };
 }

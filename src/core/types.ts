@@ -203,4 +203,17 @@ export interface Core {
   snapshot(now: Millis): PersistedState;
   /** snapshot() without an object per lease (the state writer's form); optional so test doubles need not have it. */
   snapshotCompact?(now: Millis): CompactSnapshot;
+  /**
+   * The blocks this node holds (claiming or ours), the same array until that set changes.
+   * A peer's INQUIRE or UPDATECLAIM naming none of them, with in-range indexes and a
+   * timeout of at least a second, has no effects and arms nothing sooner than that
+   * timeout: a simulator may hand it over later, in a batch (src/sim/delivery-log.ts).
+   * Optional: a core without it gets every input at once.
+   */
+  heldIndexes?(): readonly number[];
+  /**
+   * handle() for each input in order, each at its own time, with the effects joined. A
+   * long batch reads the claim table in order first (ForeignTable.warm). Optional.
+   */
+  handleMany?(inputs: readonly Input[], at: readonly Millis[]): readonly Effect[];
 }

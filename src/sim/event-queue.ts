@@ -1,5 +1,8 @@
 // The simulator's agenda: a binary min-heap of events ordered by virtual time,
 // ties broken by insertion order so every run with the same seed replays exactly.
+// Ranked events (node timers) come before the others at their time, in rank
+// order whenever they were pushed: a timer armed late, after a batch of kept-back
+// deliveries (delivery-log.ts), still runs in the same place as one armed at once.
 
 import type { Millis } from '../core/types';
 
@@ -18,8 +21,16 @@ export class EventQueue<E> {
   }
 
   push(at: Millis, event: E): void {
+    this.insert({ at, seq: this.seq++, event });
+  }
+
+  /** Before every unranked event at `at`, ordered by `rank` (a small non-negative integer). */
+  pushRanked(at: Millis, rank: number, event: E): void {
+    this.insert({ at, seq: rank - RANKED_BASE, event });
+  }
+
+  private insert(entry: Entry<E>): void {
     const heap = this.heap;
-    const entry: Entry<E> = { at, seq: this.seq++, event };
     let i = heap.length;
     heap.push(entry);
     while (i > 0) {
@@ -60,6 +71,9 @@ export class EventQueue<E> {
     return top;
   }
 }
+
+/** Below every insertion number: ranked events sort first. */
+const RANKED_BASE = 2 ** 40;
 
 function isBefore<E>(a: Entry<E>, b: Entry<E>): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);

@@ -55,6 +55,8 @@ export interface Scenario {
   readonly auditEvery: number;
   /** Milliseconds; 0: automatic (a refresh interval and a few latencies, plus a block timeout when packets are lost). */
   readonly conflictWindow: number;
+  /** 1: hand every delivery over at once instead of batching uncontended claims (SimOptions.deliverAtOnce); same results, slower. */
+  readonly deliverAtOnce: number;
 }
 
 export const DEFAULT_SCENARIO: Scenario = {
@@ -65,7 +67,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   churn: 0.5, downMin: 10, downMax: 180, freshRestart: 0,
   clientsPerNodeHour: 6, clientStay: 1800, roamsPerClientHour: 2, rebootOnRoam: 0.3, releaseOnLeave: 0.5,
   partitionAt: -1, partitionFor: 120, partitionFraction: 0.5,
-  quiet: 300, auditEvery: 300, conflictWindow: 0,
+  quiet: 300, auditEvery: 300, conflictWindow: 0, deliverAtOnce: 0,
 };
 
 /** Gluon's next-node address stand-in: the same on every node, outside the managed range. */
@@ -152,6 +154,7 @@ export function createSimulator(s: Scenario, createCore: CoreFactory, replay = f
     transcoder: realTranscoder,
     replay,
     failOnDuplicate: true,
+    deliverAtOnce: s.deliverAtOnce === 1,
   });
 }
 

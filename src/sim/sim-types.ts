@@ -24,6 +24,22 @@ export interface SimOptions {
   readonly replay: string;
   /** Throw on a duplicate address that no owner change explains. */
   readonly failOnDuplicate: boolean;
+  /**
+   * Hand every delivery to its core at once, as the network brings it, instead of keeping
+   * uncontended claims back for a batch (delivery-log.ts). Same results, slower at scale:
+   * for the tests that check the two ways agree.
+   */
+  readonly deliverAtOnce?: boolean;
+}
+
+/**
+ * What a peer's multicast lets the simulator keep back (Core.heldIndexes): the blocks it
+ * names, and how soon after its delivery the receiver must have taken it at the latest
+ * (the shortest timeout in it, less a millisecond). Undefined for anything else.
+ */
+export interface KeepBack {
+  readonly blocks: readonly number[];
+  readonly withinMs: Millis;
 }
 
 export type SimEvent =
@@ -37,8 +53,11 @@ export type SimEvent =
       readonly offset: number;
       readonly k0: number;
       readonly k1: number;
+      readonly keep: KeepBack | undefined;
     }
-  | { readonly kind: 'ddhcp'; readonly to: number; readonly from: number; readonly input: Input }
+  | { readonly kind: 'ddhcp'; readonly to: number; readonly from: number; readonly input: Input; readonly keep: KeepBack | undefined }
+  /** Deliveries kept back for this node must be handed over now (gen: stale when it moved). */
+  | { readonly kind: 'flush'; readonly node: number; readonly gen: number }
   | { readonly kind: 'dhcpToNode'; readonly node: number; readonly msg: DhcpMessage }
   | { readonly kind: 'dhcpToClient'; readonly client: number; readonly node: number; readonly msg: DhcpMessage }
   | { readonly kind: 'clientTimer'; readonly client: number; readonly gen: number }
@@ -50,6 +69,8 @@ export interface SimCounters {
   inputs: number;
   /** Of those, timer inputs: how often a daemon would wake up on its own. */
   timerInputs: number;
+  /** Of those, deliveries kept back and handed over in a batch (delivery-log.ts). */
+  keptBack: number;
   mcastPackets: number;
   mcastBytes: number;
   ucastPackets: number;

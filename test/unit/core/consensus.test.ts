@@ -97,9 +97,11 @@ test('INQUIRE for a free block marks it tentative for T; own and out-of-range ar
   assert.deepEqual(events(out), ['dropped:blockOutOfRange']);
   assert.deepEqual(core.view().blocks().map((b) => [b.index, b.state, b.ownerAddress, b.timeoutAt]), [[2, 'tentative', PEER_ADDR, 15_500]]);
   assert.deepEqual(events(core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: inquire(OUR_ID, [3]) }, 600)), ['dropped:ownMulticast']);
-  // Foreign claims lapse in one-second expiry steps (at defaults): at the end of the step holding T.
-  assert.equal(core.nextDeadline(), 16_000);
-  core.handle(T, 16_000);
+  // Foreign claims lapse in expiry steps of T/2 (7.5 s at defaults): at the end of the step holding their timeout.
+  assert.equal(core.nextDeadline(), 22_500);
+  core.handle(T, 22_499);
+  assert.equal(core.view().blocks().length, 1);
+  core.handle(T, 22_500);
   assert.deepEqual(core.view().blocks(), []);
 });
 
@@ -109,13 +111,16 @@ test('a refreshed claim outlives its first expiry step; a shorter one is filed e
   core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [4, 6]) }, 1_000);
   assert.equal(core.nextDeadline(), 60_000);
   core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [4]) }, 30_000);
-  core.handle(T, 61_000);
+  // Both were filed in the step ending at 67.5 s; there 6 lapses and 4 is filed again.
+  core.handle(T, 67_499);
+  assert.deepEqual(foreign().sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)), [[4, 90_000], [6, 61_000]]);
+  core.handle(T, 67_500);
   assert.deepEqual(foreign(), [[4, 90_000]]);
   // A claim announced with a shorter timeout than the one on file lapses at its own time.
-  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [4], 5) }, 62_000);
-  core.handle(T, 66_999);
-  assert.deepEqual(foreign(), [[4, 67_000]]);
-  core.handle(T, 67_000);
+  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [4], 5) }, 70_000);
+  core.handle(T, 74_999);
+  assert.deepEqual(foreign(), [[4, 75_000]]);
+  core.handle(T, 75_000);
   assert.deepEqual(foreign(), []);
 });
 
@@ -212,6 +217,8 @@ test('a full mesh: the claim waits, and a block that expires is claimed then', (
   assert.equal(core.view().counts().blocksClaiming, 0, 'nothing free to claim');
   // The peer keeps all but block 17 alive.
   core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, others.filter((i) => i !== 17), 60) }, 60_000);
-  const out = core.handle({ kind: 'timer' }, 83_000);
+  // Block 17's claim ran out at 83 s; it lapses at the end of that expiry step (7.5 s steps).
+  assert.deepEqual(multicasts(core.handle({ kind: 'timer' }, 83_000)).flatMap(inquiredIndexes), []);
+  const out = core.handle({ kind: 'timer' }, 90_000);
   assert.deepEqual(multicasts(out).flatMap(inquiredIndexes), [17]);
 });
