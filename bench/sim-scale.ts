@@ -1,6 +1,7 @@
 // Scale figures for bench/RESULTS.md: the default simulated workload (1% loss,
 // churn, arriving and roaming clients) at 10, 100 and 1000 nodes for a virtual
-// hour, one row each. `npx tsx bench/sim-scale.ts [--sizes 10,100] [--minutes 60] [--seed 1]`
+// hour, one row each. `make sim-scale SIM_ARGS="[--sizes 10,100] [--minutes 60] [--seed 1] [--at-once]"`
+// runs it bundled, as the daemon runs (under tsx, every call across modules goes through a getter).
 
 import { parseArgs } from 'node:util';
 import { createCore } from '../src/core/node';
@@ -8,19 +9,25 @@ import { runScenario } from '../src/sim/run';
 import { DEFAULT_SCENARIO } from '../src/sim/scenario';
 
 const { values } = parseArgs({
-  options: { sizes: { type: 'string', default: '10,100,1000' }, minutes: { type: 'string', default: '60' }, seed: { type: 'string', default: '1' } },
+  options: {
+    sizes: { type: 'string', default: '10,100,1000' },
+    minutes: { type: 'string', default: '60' },
+    seed: { type: 'string', default: '1' },
+    // Every delivery handed to its core at once, as before batching (same results, for comparison).
+    'at-once': { type: 'boolean', default: false },
+  },
 });
 const sizes = (values.sizes ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const minutes = Number(values.minutes);
 const seed = Number(values.seed);
 
 const header = ['nodes', 'CPU s', 'events', 'core inputs', 'inputs/node/min', 'µs/input', 'mcast pkts/node/min', 'bytes/node/min', 'wake-ups/node/min', 'ready max s', 'double-owned', 'dup addr', 'converged', 'RSS MB'];
-console.log(`seed ${seed}, ${minutes} virtual minutes, default scenario otherwise (node ${process.version})`);
+console.log(`seed ${seed}, ${minutes} virtual minutes, default scenario otherwise${values['at-once'] === true ? ', every delivery at once' : ''} (node ${process.version})`);
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const nodes of sizes) {
   const before = process.cpuUsage();
-  const { figures: f } = runScenario({ ...DEFAULT_SCENARIO, seed, nodes, minutes }, createCore);
+  const { figures: f } = runScenario({ ...DEFAULT_SCENARIO, seed, nodes, minutes, deliverAtOnce: values['at-once'] === true ? 1 : 0 }, createCore);
   const used = process.cpuUsage(before);
   const cpu = (used.user + used.system) / 1e6;
   const row = [
