@@ -32,6 +32,13 @@ export class Network {
   /** Partition group per node index; nodes hear each other only within a group. */
   private groups: number[] = [];
   private partitioned = false;
+  /**
+   * Receptions left before the next lost (duplicated) one, -1 to draw anew: a draw per
+   * loss instead of one per receiver, the same independent chance for each reception.
+   * A multicast in a mesh of 1000 nodes is 999 receptions.
+   */
+  private lossGap = -1;
+  private duplicateGap = -1;
 
   constructor(
     params: NetworkParams,
@@ -47,6 +54,8 @@ export class Network {
   /** Loss and duplication can change mid-run (e.g. stop loss before checking convergence). */
   update(change: Partial<NetworkParams>): void {
     this.params = { ...this.params, ...change };
+    this.lossGap = -1;
+    this.duplicateGap = -1;
   }
 
   get isPartitioned(): boolean {
@@ -78,11 +87,23 @@ export class Network {
   }
 
   isLost(): boolean {
-    return this.rng.chance(this.params.loss);
+    const p = this.params.loss;
+    if (p <= 0) return false;
+    if (this.lossGap < 0) this.lossGap = this.drawGap(p);
+    return this.lossGap-- === 0;
   }
 
   isDuplicated(): boolean {
-    return this.rng.chance(this.params.duplicate);
+    const p = this.params.duplicate;
+    if (p <= 0) return false;
+    if (this.duplicateGap < 0) this.duplicateGap = this.drawGap(p);
+    return this.duplicateGap-- === 0;
+  }
+
+  /** Receptions before the next hit, each hit with chance p: geometric on 0, 1, 2, ... */
+  private drawGap(p: number): number {
+    if (p >= 1) return 0;
+    return Math.floor(Math.log(1 - this.rng.nextFloat()) / Math.log(1 - p));
   }
 
   drawInt(n: number): number {

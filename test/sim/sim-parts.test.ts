@@ -1,10 +1,11 @@
 // The simulator's own parts, without the real core: seeded PRNG, event order,
-// the DHCP client state machine, and the replay command round trip.
+// the DHCP client state machine, the replay command round trip, the medium's loss.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DhcpClient, type ClientStep } from '../../src/sim/dhcp-client';
 import { EventQueue } from '../../src/sim/event-queue';
+import { DEFAULT_NETWORK, Network } from '../../src/sim/network';
 import { createRng } from '../../src/sim/rng';
 import { DEFAULT_SCENARIO, formatReplay, parseScenarioArgs } from '../../src/sim/scenario';
 import { ageSnapshot } from '../../src/sim/sim-node';
@@ -135,4 +136,28 @@ test('replay command parses back to the same scenario', () => {
   assert.deepEqual(parsed.value, s);
   assert.equal(parseScenarioArgs(['--nodes', 'x']).ok, false);
   assert.equal(parseScenarioArgs(['--wat', '1']).ok, false);
+});
+
+test('network: loss and duplication hit each reception with their chance, drawn per hit', () => {
+  const net = new Network({ ...DEFAULT_NETWORK, loss: 0.1, duplicate: 0.01 }, createRng(3));
+  let lost = 0;
+  let duplicated = 0;
+  let longestRun = 0;
+  let run = 0;
+  for (let i = 0; i < 200_000; i++) {
+    if (net.isLost()) {
+      lost++;
+      run++;
+      longestRun = Math.max(longestRun, run);
+    } else run = 0;
+    if (net.isDuplicated()) duplicated++;
+  }
+  assert.ok(Math.abs(lost / 200_000 - 0.1) < 0.003, `loss rate ${lost / 200_000}`);
+  assert.ok(Math.abs(duplicated / 200_000 - 0.01) < 0.001, `duplication rate ${duplicated / 200_000}`);
+  // Independent: runs of losses occur (0.1^4 * 200 000 = 20 runs of four expected).
+  assert.ok(longestRun >= 4 && longestRun < 12, `longest run of losses ${longestRun}`);
+  net.update({ loss: 0 });
+  for (let i = 0; i < 1000; i++) assert.equal(net.isLost(), false);
+  net.update({ loss: 1 });
+  for (let i = 0; i < 1000; i++) assert.equal(net.isLost(), true);
 });
