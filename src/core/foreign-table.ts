@@ -128,7 +128,8 @@ export class ForeignTable {
     // And the peers, which a refresh compares by reference (isFrom).
     const ids = this.peerIds;
     const addresses = this.peerAddresses;
-    for (let p = 0; p < ids.length; p += 8) seen |= (ids[p] === addresses[p] ? 1 : 0);
+    // Compared with undefined, not with each other: that would read the strings themselves.
+    for (let p = 0; p < ids.length; p += 8) seen |= (ids[p] === undefined ? 1 : 0) | (addresses[p] === undefined ? 2 : 0);
     // Kept, so the reads are not optimised away.
     this.warmSeen = seen;
   }

@@ -118,10 +118,10 @@ function routeDdhcp(st: NodeState, step: Step, from: string, msg: DdhcpMessage):
   }
   switch (msg.command) {
     case DdhcpCommand.UpdateClaim:
-      if (msg.nodeId === st.cfg.nodeId) return drop(step, 'ownMulticast');
+      if (isOwnId(st, msg.nodeId)) return drop(step, 'ownMulticast');
       return handleUpdateClaim(st, step, from, msg.nodeId, msg.claims);
     case DdhcpCommand.Inquire:
-      if (msg.nodeId === st.cfg.nodeId) return drop(step, 'ownMulticast');
+      if (isOwnId(st, msg.nodeId)) return drop(step, 'ownMulticast');
       return handleInquire(st, step, from, msg.nodeId, msg.blocks);
     case DdhcpCommand.RenewLease:
       return handleRenewLease(st, step, from, msg);
@@ -132,6 +132,17 @@ function routeDdhcp(st: NodeState, step: Step, from: string, msg: DdhcpMessage):
     case DdhcpCommand.Release:
       return handleRelease(st, step, from, msg);
   }
+}
+
+/**
+ * Whether a message carries our own id. Ids differ in their last digit 15 times in 16, and
+ * that test is inline; comparing two distinct strings is a call into V8 (in a mesh of 1000
+ * nodes, a tenth of handling a peer's refresh).
+ */
+function isOwnId(st: NodeState, id: string): boolean {
+  const own = st.cfg.nodeId;
+  if (id.length !== own.length) return false;
+  return (id.length === 0 || id.charCodeAt(id.length - 1) === own.charCodeAt(own.length - 1)) && id === own;
 }
 
 function runCommand(st: NodeState, cmd: Command): void {

@@ -22,6 +22,8 @@ export class DeliveryLog {
   private head = 0;
   private tail = 0;
   private cap = INITIAL_RECORDS;
+  /** Bit words per node: cap / WORD. */
+  private rowWords = INITIAL_RECORDS / WORD;
   private times = new Float64Array(INITIAL_RECORDS);
   private inputs: (Input | undefined)[] = new Array<Input | undefined>(INITIAL_RECORDS).fill(undefined);
   /** Node n's bit for ring position i: bit i % 32 of word n * cap / 32 + i / 32. */
@@ -49,28 +51,27 @@ export class DeliveryLog {
     this.times[i] = at;
     this.inputs[i] = input;
     if (i % WORD === 0) {
-      const words = this.cap / WORD;
       const bits = this.bits;
-      for (let at = i / WORD; at < bits.length; at += words) bits[at] = 0;
+      for (let at = i / WORD; at < bits.length; at += this.rowWords) bits[at] = 0;
     }
     return rec;
   }
 
   mark(rec: number, node: number): void {
     const i = rec % this.cap;
-    const w = node * (this.cap / WORD) + (i >>> 5);
+    const w = node * this.rowWords + (i >>> 5);
     this.bits[w] = (this.bits[w] as number) | (1 << (i & 31));
   }
 
   names(rec: number, node: number): boolean {
     const i = rec % this.cap;
-    return (((this.bits[node * (this.cap / WORD) + (i >>> 5)] as number) >>> (i & 31)) & 1) === 1;
+    return (((this.bits[node * this.rowWords + (i >>> 5)] as number) >>> (i & 31)) & 1) === 1;
   }
 
   /** Appends every record from `first` on that names `node`, in order, with its time. */
   collect(node: number, first: number, inputs: Input[], times: Millis[]): void {
     const cap = this.cap;
-    const row = node * (cap / WORD);
+    const row = node * this.rowWords;
     const bits = this.bits;
     let rec = first;
     while (rec < this.tail) {
@@ -119,6 +120,7 @@ export class DeliveryLog {
       }
     }
     this.cap = cap;
+    this.rowWords = cap / WORD;
     this.times = times;
     this.inputs = inputs;
     this.bits = bits;

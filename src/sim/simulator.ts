@@ -295,11 +295,14 @@ export class Simulator {
     const keep = ev.keep;
     const holders = keep === undefined ? NOBODY : this.holdersOf(keep, ev.from);
     let rec = -1;
-    for (let k = ev.k0; k < ev.k1; k++) {
-      const to = (ev.offset + k) % ev.count;
-      if (to === ev.from) continue;
-      if (this.running[to] !== 1 || !net.canHear(ev.from, to) || net.isLost()) continue;
-      if (net.isDuplicated()) this.queue.push(this.now + net.drawLatency(), { kind: 'ddhcp', to, from: ev.from, input: ev.input, keep });
+    const { from, count } = ev;
+    // Receiver (offset + k) mod count, counted up without a division per receiver.
+    let to = ev.offset + ev.k0;
+    if (to >= count) to -= count;
+    for (let k = ev.k0; k < ev.k1; k++, to = to + 1 === count ? 0 : to + 1) {
+      if (to === from) continue;
+      if (this.running[to] !== 1 || !net.canHear(from, to) || net.isLost()) continue;
+      if (net.isDuplicated()) this.queue.push(this.now + net.drawLatency(), { kind: 'ddhcp', to, from, input: ev.input, keep });
       if (keep !== undefined && this.mayKeep(to, holders)) {
         if (rec < 0) rec = this.appendRecord(ev.input);
         this.keepBack(to, rec, keep);
