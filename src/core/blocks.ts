@@ -5,9 +5,9 @@
 // Foreign claims lapse through expiry buckets. No decisions about conflicts
 // here (consensus.ts), no leases (leases.ts).
 
+import { ExpiryHeap } from './expiry-heap';
 import type { Block, NodeState, OwnBlock } from './state';
 import { oursSorted } from './state';
-import { expiryTimerKey } from './timers';
 import type { BlockView, Millis, NodeId } from './types';
 
 /** The block we hold at `index` (claiming or ours), if any. */
@@ -98,35 +98,54 @@ export function refreshForeign(st: NodeState, slot: number, index: number, claim
   fileExpiry(st, slot, index, timeoutAt);
 }
 
+/** The one timer for the foreign claims' expiry: the earliest step filed (expiry-heap.ts). */
+export const EXPIRY_TIMER = 'expiry';
+
 /**
- * Files a foreign block in the bucket of its timeout. A refresh only moves the timeout
- * later, so a block already filed earlier stays there and is re-filed when that bucket
- * comes due: per claim one bucket entry per block timeout, not one per refresh.
+ * Files a foreign block in the expiry step of its timeout. A refresh only moves the
+ * timeout later, so a block already filed earlier stays there and is filed again when
+ * that step comes: one entry per claim per block timeout, not one per refresh.
  */
 function fileExpiry(st: NodeState, slot: number, index: number, at: number): void {
-  const bucket = Math.ceil(at / st.expiryStepMs);
+  const step = Math.ceil(at / st.expiryStepMs);
   const filed = st.foreign.bucketAt(slot);
-  if (filed >= 0 && filed <= bucket) return;
-  st.foreign.setBucket(slot, bucket);
-  const list = st.expiryBuckets.get(bucket);
-  if (list !== undefined) {
-    list.push(index);
-    return;
-  }
-  st.expiryBuckets.set(bucket, [index]);
-  st.timers.set(expiryTimerKey(bucket), bucket * st.expiryStepMs);
+  if (filed >= 0 && filed <= step) return;
+  st.foreign.setBucket(slot, step);
+  const heap = st.expiry;
+  const first = heap.first;
+  heap.push(step, index);
+  // Stale entries (blocks filed again earlier, or deleted) wait for their step; a peer
+  // moving one claim's timeout back and forth must not grow the heap without bound.
+  if (heap.size > 2 * st.foreign.size + 1024) refileAll(st);
+  else if (step < first) st.timers.set(EXPIRY_TIMER, step * st.expiryStepMs);
 }
 
-/** Frees the foreign blocks of a due bucket whose timeout has come; the others are filed again. */
-export function sweepExpiryBucket(st: NodeState, bucket: number, now: number): void {
-  const list = st.expiryBuckets.get(bucket);
-  if (list === undefined) return;
-  st.expiryBuckets.delete(bucket);
+/** A heap of exactly the filed blocks, from the table. */
+function refileAll(st: NodeState): void {
   const ft = st.foreign;
-  for (const index of list) {
+  const heap = new ExpiryHeap();
+  for (let s = 0; s < ft.capacity; s++) if (ft.isUsed(s) && ft.bucketAt(s) >= 0) heap.push(ft.bucketAt(s), ft.indexAt(s));
+  st.expiry = heap;
+  armExpiry(st);
+}
+
+function armExpiry(st: NodeState): void {
+  const first = st.expiry.first;
+  if (first === Infinity) st.timers.cancel(EXPIRY_TIMER);
+  else st.timers.set(EXPIRY_TIMER, first * st.expiryStepMs);
+}
+
+/** Frees the foreign blocks of every due step whose timeout has come; the others are filed again. */
+export function sweepExpired(st: NodeState, now: number): void {
+  const ft = st.foreign;
+  const due = Math.floor(now / st.expiryStepMs);
+  // st.expiry, not a copy: filing a block again may rebuild the heap (fileExpiry).
+  while (st.expiry.first <= due) {
+    const step = st.expiry.first;
+    const index = st.expiry.pop();
     const slot = ft.find(index);
-    // Entries of blocks re-filed earlier, or deleted (and maybe claimed anew) since, are stale.
-    if (slot < 0 || ft.bucketAt(slot) !== bucket) continue;
+    // Entries of blocks filed again earlier, or deleted (and maybe claimed anew) since, are stale.
+    if (slot < 0 || ft.bucketAt(slot) !== step) continue;
     ft.clearBucket(slot);
     const timeoutAt = ft.timeoutAt(slot);
     if (timeoutAt <= now) {
@@ -135,6 +154,7 @@ export function sweepExpiryBucket(st: NodeState, bucket: number, now: number): v
       st.spareDirty = true;
     } else fileExpiry(st, slot, index, timeoutAt);
   }
+  armExpiry(st);
 }
 
 /** Starts claiming a free block. */

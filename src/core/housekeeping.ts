@@ -2,7 +2,7 @@
 // and lease expiry, claim rounds, refresh, learning end, forward timeouts), the
 // spare-lease check and giving back needless blocks. Routing of inputs is node.ts.
 
-import { heldBlock, sweepExpiryBucket } from './blocks';
+import { EXPIRY_TIMER, heldBlock, sweepExpired } from './blocks';
 import { announceAll, CLAIM_TIMER, giveBack, REFRESH_TIMER, runClaimRound, startClaims } from './consensus';
 import { expirePending } from './forward';
 import { claimingSupply, expireLeases, freeCount, totalFree } from './leases';
@@ -18,10 +18,10 @@ export const SPARE_TIMER = 'spare';
 function dispatch(st: NodeState, step: Step, key: TimerKey): void {
   if (typeof key === 'number') {
     const t = decodeTimerKey(key);
-    if (t.kind === 'expiryBucket') sweepExpiryBucket(st, t.bucket, step.now);
-    else if (t.kind === 'leaseExpiry') expireLeases(st, t.ip, step.now);
+    if (t.kind === 'leaseExpiry') expireLeases(st, t.ip, step.now);
     else checkNeedless(st, step, t.index);
-  } else if (key === CLAIM_TIMER) runClaimRound(st, step);
+  } else if (key === EXPIRY_TIMER) sweepExpired(st, step.now);
+  else if (key === CLAIM_TIMER) runClaimRound(st, step);
   else if (key === REFRESH_TIMER) {
     sweepNeedless(st, step);
     announceAll(st, step);

@@ -62,10 +62,10 @@ function handle(this: CoreObject, input: Input, at: Millis): readonly Effect[] {
  */
 const WARM_FRACTION = 16;
 
-function handleMany(this: CoreObject, inputs: readonly Input[], at: readonly Millis[]): readonly Effect[] {
-  if (inputs.length * WARM_FRACTION >= this.st.foreign.capacity) this.st.foreign.warm();
+function handleMany(this: CoreObject, inputs: readonly Input[], at: readonly Millis[], count: number): readonly Effect[] {
+  if (count * WARM_FRACTION >= this.st.foreign.capacity) this.st.foreign.warm();
   let out: Effect[] | undefined;
-  for (let i = 0; i < inputs.length; i++) {
+  for (let i = 0; i < count; i++) {
     const effects = this.handle(inputs[i] as Input, at[i] as Millis);
     if (effects.length > 0) (out ??= []).push(...effects);
   }

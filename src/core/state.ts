@@ -7,6 +7,7 @@ import type { DhcpMessage } from '../wire/dhcp-message';
 import type { Geometry } from './ipv4';
 import type { CoreConfig, CoreEvent, DropReason, Effect, Ipv4, LeaseState, Millis, NodeId, OptionEntry, Rng } from './types';
 import { ClientIndex } from './client-index';
+import { ExpiryHeap } from './expiry-heap';
 import { ForeignTable } from './foreign-table';
 import { DeadlineHeap } from './timers';
 
@@ -94,7 +95,8 @@ export interface NodeState {
   /** Leases of blocks being inquired again after a restart, by block index. */
   readonly reclaimLeases: Map<number, readonly ReclaimLease[]>;
   /** Foreign blocks to look at when a bucket of expiryStepMs comes due, by bucket number. */
-  readonly expiryBuckets: Map<number, number[]>;
+  /** Foreign blocks by the expiry step they are filed in (blocks.ts). */
+  expiry: ExpiryHeap;
   readonly expiryStepMs: Millis;
   options: OptionEntry[];
   clientAddress: Ipv4 | undefined;
@@ -159,7 +161,7 @@ export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState
     spareDirty: false,
     foreign: new ForeignTable(),
     expiryStepMs: expiryStep(cfg),
-    expiryBuckets: new Map(),
+    expiry: new ExpiryHeap(),
     held,
     rng,
     header: { nodeId: cfg.nodeId, prefix: geo.prefix, prefixLen: geo.prefixLen, blockSize: geo.blockSize },

@@ -6,17 +6,12 @@ import type { Ipv4, Millis } from './types';
 
 /**
  * Frequent deadlines use number keys, not a fresh string each time: needless checks
- * per owned block, lease expiry per owned block (keyed by its first address), and
- * the foreign claims' expiry buckets (blocks.ts), which take the negative numbers.
+ * per owned block and lease expiry per owned block (keyed by its first address).
  * Blocks are below 2^24 (prefixLen >= 8), so the ranges cannot overlap.
  */
 export type TimerKey = string | number;
 const NEEDLESS_BASE = 2 ** 24;
 const LEASE_BASE = 2 ** 25;
-
-export function expiryTimerKey(bucket: number): number {
-  return -1 - bucket;
-}
 
 export function needlessTimerKey(index: number): number {
   return NEEDLESS_BASE + index;
@@ -27,12 +22,10 @@ export function leaseTimerKey(ip: Ipv4): number {
 }
 
 export type NumericTimer =
-  | { readonly kind: 'expiryBucket'; readonly bucket: number }
   | { readonly kind: 'needless'; readonly index: number }
   | { readonly kind: 'leaseExpiry'; readonly ip: Ipv4 };
 
 export function decodeTimerKey(key: number): NumericTimer {
-  if (key < 0) return { kind: 'expiryBucket', bucket: -1 - key };
   if (key >= LEASE_BASE) return { kind: 'leaseExpiry', ip: key - LEASE_BASE };
   if (key >= NEEDLESS_BASE) return { kind: 'needless', index: key - NEEDLESS_BASE };
   throw new RangeError(`no timer has key ${key}`);

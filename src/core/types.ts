@@ -212,8 +212,8 @@ export interface Core {
    */
   heldIndexes?(): readonly number[];
   /**
-   * handle() for each input in order, each at its own time, with the effects joined. A
-   * long batch reads the claim table in order first (ForeignTable.warm). Optional.
+   * handle() for the first `count` inputs in order, each at its own time, with the effects
+   * joined. A long batch reads the claim table in order first (ForeignTable.warm). Optional.
    */
-  handleMany?(inputs: readonly Input[], at: readonly Millis[]): readonly Effect[];
+  handleMany?(inputs: readonly Input[], at: readonly Millis[], count: number): readonly Effect[];
 }

@@ -68,8 +68,14 @@ export class DeliveryLog {
     return (((this.bits[node * this.rowWords + (i >>> 5)] as number) >>> (i & 31)) & 1) === 1;
   }
 
-  /** Appends every record from `first` on that names `node`, in order, with its time. */
-  collect(node: number, first: number, inputs: Input[], times: Millis[]): void {
+  /**
+   * Writes every record from `first` on that names `node`, in order, with its time, to the
+   * start of `inputs` and `times`, and returns how many. The arrays are overwritten, not
+   * emptied first: an emptied array gives up its store, and refilling it allocated anew
+   * per batch (a tenth of a 1000-node run went to collecting that garbage).
+   */
+  collect(node: number, first: number, inputs: Input[], times: Millis[]): number {
+    let n = 0;
     const cap = this.cap;
     const row = node * this.rowWords;
     const bits = this.bits;
@@ -82,12 +88,14 @@ export class DeliveryLog {
       while (word !== 0) {
         const bit = 31 - Math.clz32(word & -word);
         const at = (i + bit) % cap;
-        inputs.push(this.inputs[at] as Input);
-        times.push(this.times[at] as number);
+        inputs[n] = this.inputs[at] as Input;
+        times[n] = this.times[at] as number;
+        n++;
         word &= word - 1;
       }
       rec = upTo;
     }
+    return n;
   }
 
   timeOf(rec: number): Millis {

@@ -410,12 +410,10 @@ export class Simulator {
     const core = node.core as Core;
     const inputs = this.batchInputs;
     const times = this.batchTimes;
-    inputs.length = 0;
-    times.length = 0;
-    (this.log as DeliveryLog).collect(index, first, inputs, times);
-    this.counters.inputs += inputs.length;
-    this.counters.keptBack += inputs.length;
-    const effects = core.handleMany === undefined ? manyByOne(core, inputs, times) : core.handleMany(inputs, times);
+    const count = (this.log as DeliveryLog).collect(index, first, inputs, times);
+    this.counters.inputs += count;
+    this.counters.keptBack += count;
+    const effects = core.handleMany === undefined ? manyByOne(core, inputs, times, count) : core.handleMany(inputs, times, count);
     if (effects.length > 0) {
       this.fail(`node ${index}: deliveries kept back from t=${times[0]} had effects (${effects.map((e) => (e.kind === 'event' ? e.event.kind : e.kind)).join(', ')}), against Core.heldIndexes`);
     }
@@ -567,9 +565,9 @@ export class Simulator {
   }
 }
 
-function manyByOne(core: Core, inputs: readonly Input[], times: readonly Millis[]): readonly Effect[] {
+function manyByOne(core: Core, inputs: readonly Input[], times: readonly Millis[], count: number): readonly Effect[] {
   const out: Effect[] = [];
-  for (let i = 0; i < inputs.length; i++) out.push(...core.handle(inputs[i] as Input, times[i] as Millis));
+  for (let i = 0; i < count; i++) out.push(...core.handle(inputs[i] as Input, times[i] as Millis));
   return out;
 }
 

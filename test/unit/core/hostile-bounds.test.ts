@@ -1,6 +1,6 @@
 // Memory bounds wherever a client or peer can add entries to the core: pending
 // forwarded requests (count and age), offers, declined addresses, per-source
-// byte-order memory, the block table and the peers it names. Many inputs each;
+// byte-order memory, the block table, the peers it names and the expiry heap. Many inputs each;
 // the bound must hold.
 
 import { test } from 'node:test';
@@ -11,6 +11,7 @@ import { MAX_DECLINED, MAX_OFFERS } from '../../../src/core/leases';
 import { createCore } from '../../../src/core/node';
 import { handleInquire, handleUpdateClaim } from '../../../src/core/consensus';
 import { MIN_PEERS } from '../../../src/core/foreign-table';
+import { sweepExpired } from '../../../src/core/blocks';
 import { makeGeometry } from '../../../src/core/ipv4';
 import { createState } from '../../../src/core/state';
 import { makeView } from '../../../src/core/view';
@@ -185,4 +186,25 @@ test('the foreign table numbers a bounded set of peers, however many ids and add
   assert.ok(most <= MIN_PEERS, `${most} peers numbered`);
   assert.ok(st.foreign.size <= 32);
   for (const b of makeView(st).blocks()) assert.match(b.ownerAddress ?? '', /^fe80::/);
+});
+
+test('expiry: a peer moving its claims\' timeouts back and forth cannot grow the expiry heap; the claims still lapse on time', () => {
+  const cfg = makeCfg();
+  const st = createState(cfg, seededRng(4), makeGeometry(cfg.prefix, cfg.prefixLen, cfg.blockSizePow));
+  let most = 0;
+  let now = 1000;
+  for (let i = 0; i < 50_000; i++, now += 10) {
+    // The longest timeout the wire carries, then a short one: each short one files the block earlier.
+    handleUpdateClaim(st, { now, out: [] }, PEER_ADDR, SMALL_ID, [{ blockIndex: i % 8, timeoutSec: i % 2 === 0 ? 65535 : 30, reserved: 0 }]);
+    most = Math.max(most, st.expiry.size);
+  }
+  assert.ok(most <= 2 * 8 + 1024 + 1, `${most} entries in the expiry heap for 8 claims`);
+  // A last short claim for each: all 8 blocks lapse within 30 s and an expiry step.
+  const all = Array.from({ length: 8 }, (_, blockIndex) => ({ blockIndex, timeoutSec: 30, reserved: 0 }));
+  handleUpdateClaim(st, { now, out: [] }, PEER_ADDR, SMALL_ID, all);
+  assert.equal(st.foreign.size, 8);
+  sweepExpired(st, now + 29_999);
+  assert.equal(st.foreign.size, 8, 'none lapses before its timeout');
+  sweepExpired(st, now + 30_000 + 7_500);
+  assert.equal(st.foreign.size, 0, `${st.foreign.size} claims left after their timeout`);
 });
