@@ -98,14 +98,6 @@ export class DeliveryLog {
     return n;
   }
 
-  timeOf(rec: number): Millis {
-    return this.times[rec % this.cap] as number;
-  }
-
-  inputOf(rec: number): Input {
-    return this.inputs[rec % this.cap] as Input;
-  }
-
   private makeRoom(): void {
     const needed = Math.min(this.oldestNeeded(), this.tail);
     for (; this.head < needed; this.head++) this.inputs[this.head % this.cap] = undefined;

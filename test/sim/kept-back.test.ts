@@ -92,9 +92,13 @@ test('delivery log: records keep their receivers while the ring is trimmed and g
     assert.equal(log.names(rec, 33), rec % 5 === 0);
     assert.equal(log.names(rec, 69), true);
     assert.equal(log.names(rec, 1), false);
-    assert.equal(log.timeOf(rec), rec * 2);
-    assert.equal(log.inputOf(rec), inputs[rec]);
   }
+  // Node 69 was named in every record: it gets each with its own time and input.
+  const all: Input[] = [];
+  const allTimes: Millis[] = [];
+  assert.equal(log.collect(69, 0, all, allTimes), 5000);
+  assert.deepEqual(allTimes, Array.from({ length: 5000 }, (_, rec) => rec * 2));
+  assert.ok(all.every((input, rec) => input === inputs[rec]));
   // Collected into arrays longer than needed: only the first `count` entries are this batch.
   const got: Input[] = new Array<Input>(2000).fill({ kind: 'timer' });
   const at: Millis[] = new Array<Millis>(2000).fill(-1);
