@@ -2,7 +2,7 @@
 // Map of Block objects, and the many others hold in a ForeignTable of typed
 // arrays (foreign-table.ts). An index in neither is free. The rest of the core
 // asks through the functions here and does not care which part holds a block.
-// Foreign claims lapse through expiry buckets. No decisions about conflicts
+// Foreign claims lapse in expiry steps (expiry-heap.ts). No decisions about conflicts
 // here (consensus.ts), no leases (leases.ts).
 
 import { ExpiryHeap } from './expiry-heap';
