@@ -22,7 +22,7 @@ import { decodeDdhcp } from './wire/ddhcp';
 import { decodeDhcp } from './wire/dhcp';
 import { getMessageType } from './wire/dhcp-options';
 
-/** The command byte of a DDHCP header (shared/ddhcp-vectors/README.md, "Wire format"). */
+/** The command byte of a DDHCP header (test/vectors/ddhcp-vectors/README.md, "Wire format"). */
 const DDHCP_COMMAND_OFFSET = 14;
 
 /** A socket that failed to open (port 67 held by dnsmasq, say) is tried again this often. */

@@ -2,39 +2,20 @@
 // validated configuration, then the daemon, its control socket and its ubus
 // object. Configuration mistakes exit 1 with one line; signals shut down cleanly.
 
-import { checkConfig, DEFAULTS, type DaemonConfig } from '../config/config';
+import type { DaemonConfig } from '../config/config';
 import { Daemon } from '../daemon';
 import { startControlServer } from '../io/control-server';
 import { createLogger } from '../io/log';
-import { mapUciConfig, readUciConfig } from '../ubus/uci-config';
+import { readUciConfig } from '../ubus/uci-config';
 import { startUbusService, type UbusService } from '../ubus/ubus-service';
-import { parseArgs, type Settings } from './args';
+import { parseArgs } from './args';
+import { resolveConfig } from './resolve-config';
 
 const UCI_TIMEOUT_MS = 5000;
 
 function fail(message: string): never {
   process.stderr.write(`ddhcpd: ${message}\n`);
   process.exit(1);
-}
-
-/**
- * UCI values under explicit flags, over the defaults; or one line saying what is
- * wrong. Notes (layout used, ignored options) go to `notes` for the logger.
- */
-async function resolveConfig(cli: Settings, notes: string[]): Promise<DaemonConfig | string> {
-  let fromUci: Settings = {};
-  if (cli.uci === true) {
-    const values = await readUciConfig(cli.ubusSocket, UCI_TIMEOUT_MS);
-    if (!values.ok) return `cannot read UCI config through ubus: ${values.error}`;
-    const mapped = mapUciConfig(values.value);
-    if (!mapped.ok) return mapped.error.join('; ');
-    if (!mapped.value.enabled) return 'disabled in UCI (ddhcpd.main.enabled=0); set it to 1 to run';
-    fromUci = mapped.value.settings;
-    notes.push(`configuration read from UCI (${mapped.value.layout} layout)`, ...mapped.value.warnings);
-  }
-  const cfg: DaemonConfig = { ...DEFAULTS, ...fromUci, ...cli };
-  const problems = checkConfig(cfg);
-  return problems.length > 0 ? problems.join('; ') : cfg;
 }
 
 async function main(): Promise<void> {
@@ -45,14 +26,15 @@ async function main(): Promise<void> {
     process.exit(parsed.value.code);
   }
   const cli = parsed.value.settings;
+  const readUci = () => readUciConfig(cli.ubusSocket, UCI_TIMEOUT_MS);
   const notes: string[] = [];
-  const first = await resolveConfig(cli, notes);
+  const first = await resolveConfig(cli, notes, readUci);
   if (typeof first === 'string') fail(first);
   const log = createLogger(first.logLevel);
   for (const n of notes) log.info(n);
   const reread = async (): Promise<DaemonConfig | string> => {
     const later: string[] = [];
-    const cfg = await resolveConfig(cli, later);
+    const cfg = await resolveConfig(cli, later, readUci);
     for (const n of later) log.info(n);
     return cfg;
   };

@@ -1,5 +1,5 @@
 // Control socket requests (ddhcpdctl -> daemon) as the C tools frame them
-// (shared/ctl-vectors/README.md "Request format"): one command byte, then its
+// (test/vectors/ctl-vectors/README.md "Request format"): one command byte, then its
 // payload. Stricter than C: every request must be exactly its own length.
 // No policy beyond framing; the server decides what a request does.
 

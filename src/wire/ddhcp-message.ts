@@ -1,5 +1,5 @@
 // Typed DDHCP node-to-node messages, as on the wire of the C ddhcpd
-// (docs/protocol.md, shared/ddhcp-vectors/README.md). No policy here:
+// (docs/protocol.md, test/vectors/ddhcp-vectors/README.md). No policy here:
 // the codec in ddhcp.ts turns bytes into these values and back.
 
 export const DdhcpCommand = {

@@ -1,4 +1,4 @@
-// Total codec for DDHCP node-to-node messages (shared/ddhcp-vectors/README.md,
+// Total codec for DDHCP node-to-node messages (test/vectors/ddhcp-vectors/README.md,
 // "Wire format"). Checks only what the bytes alone can tell: length, command,
 // count. Prefix, block size, index range and the C byte-order quirk are the core's.
 

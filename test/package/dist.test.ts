@@ -10,9 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readTarGz } from './tar-reader';
-import { makeTempDir, missingBuild, packageVersion, readFilesList, ROOT, runScript } from './package-support';
+import { makeTempDir, packageVersion, requireBuild, readFilesList, ROOT, runScript } from './package-support';
 
-const skip = missingBuild();
 const NODE_INCLUDE = ['/usr/include/node', path.join(process.env['HOME'] ?? '/root', '.cache/node-gyp', process.versions.node, 'include/node')]
   .find((d) => existsSync(path.join(d, 'node_api.h')));
 const FEED_MAKEFILE = readFileSync(path.join(ROOT, 'openwrt/ddhcpd/Makefile'), 'utf8');
@@ -27,7 +26,8 @@ function makeDist(out: string): { tarball: string; sha: string } {
   return { tarball, sha };
 }
 
-test('make-dist writes ddhcpd-<version>.tar.gz with bundles, files, native sources and headers', { skip }, () => {
+test('make-dist writes ddhcpd-<version>.tar.gz with bundles, files, native sources and headers', () => {
+  requireBuild();
   const out = makeTempDir('dist');
   try {
     const { tarball, sha } = makeDist(out);
@@ -56,7 +56,8 @@ test('make-dist writes ddhcpd-<version>.tar.gz with bundles, files, native sourc
   }
 });
 
-test('make-dist is byte-reproducible, so PKG_HASH holds for a given commit', { skip }, () => {
+test('make-dist is byte-reproducible, so PKG_HASH holds for a given commit', () => {
+  requireBuild();
   const a = makeTempDir('dist');
   const b = makeTempDir('dist');
   try {
@@ -67,7 +68,9 @@ test('make-dist is byte-reproducible, so PKG_HASH holds for a given commit', { s
   }
 });
 
-test('the tarball alone builds both native helpers, and node loads them', { skip: skip ?? (NODE_INCLUDE === undefined ? 'no node headers (node_api.h)' : false) }, () => {
+test('the tarball alone builds both native helpers, and node loads them', () => {
+  requireBuild();
+  if (NODE_INCLUDE === undefined) throw new Error('no node headers (node_api.h): run bash scripts/setup.sh (make test does)');
   const out = makeTempDir('dist');
   try {
     const { tarball } = makeDist(out);

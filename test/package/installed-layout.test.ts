@@ -9,9 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { findEntry, readTarGz } from './tar-reader';
-import { buildIpk, hasCommand, makeTempDir, missingBuild } from './package-support';
+import { buildIpk, makeTempDir, requireBuild, requireCommand } from './package-support';
 
-const skip = missingBuild();
 
 function unpackIpk(ipk: string, root: string): void {
   const dataTarGz = findEntry(readTarGz(readFileSync(ipk)), './data.tar.gz').data;
@@ -31,14 +30,15 @@ function runIn(root: string, shell: readonly string[], program: string, args: re
   });
 }
 
-test('the installed wrappers start ddhcpd and ddhcpdctl with -h', { skip }, () => {
+test('the installed wrappers start ddhcpd and ddhcpdctl with -h', () => {
+  requireBuild();
   const work = makeTempDir('root');
   const root = path.join(work, 'root');
   try {
     spawnSync('mkdir', ['-p', root]);
     unpackIpk(buildIpk(work), root);
-    const shells: string[][] = [['sh']];
-    if (hasCommand('busybox')) shells.push(['busybox', 'ash']);
+    requireCommand('busybox');
+    const shells: string[][] = [['sh'], ['busybox', 'ash']];
     for (const shell of shells) {
       for (const program of ['usr/sbin/ddhcpd', 'usr/sbin/ddhcpdctl']) {
         const r = runIn(root, shell, program, ['-h']);
@@ -52,7 +52,8 @@ test('the installed wrappers start ddhcpd and ddhcpdctl with -h', { skip }, () =
   }
 });
 
-test('the wrapper runs the bundle of its own root', { skip }, () => {
+test('the wrapper runs the bundle of its own root', () => {
+  requireBuild();
   const work = makeTempDir('root');
   const root = path.join(work, 'root');
   try {

@@ -8,9 +8,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { findEntry, parseControl, readTarGz, type TarEntry } from './tar-reader';
-import { buildIpk, feedRelease, makeTempDir, missingBuild, packageVersion, readFilesList, ROOT, runScript } from './package-support';
+import { buildIpk, feedRelease, makeTempDir, requireBuild, packageVersion, readFilesList, ROOT, runScript } from './package-support';
 
-const skip = missingBuild();
 
 function readIpk(ipk: string): { outer: TarEntry[]; control: TarEntry[]; data: TarEntry[] } {
   const bytes = readFileSync(ipk);
@@ -22,7 +21,8 @@ function readIpk(ipk: string): { outer: TarEntry[]; control: TarEntry[]; data: T
   };
 }
 
-test('make-ipk builds a gzipped tar (not ar) with debian-binary, data and control', { skip }, () => {
+test('make-ipk builds a gzipped tar (not ar) with debian-binary, data and control', () => {
+  requireBuild();
   const out = makeTempDir('ipk');
   try {
     const ipk = buildIpk(out);
@@ -39,7 +39,8 @@ test('make-ipk builds a gzipped tar (not ar) with debian-binary, data and contro
   }
 });
 
-test('control.tar.gz has the control fields, conffiles and the standard postinst/prerm', { skip }, () => {
+test('control.tar.gz has the control fields, conffiles and the standard postinst/prerm', () => {
+  requireBuild();
   const out = makeTempDir('ipk');
   try {
     const { control, data, outer } = readIpk(buildIpk(out));
@@ -70,7 +71,8 @@ test('control.tar.gz has the control fields, conffiles and the standard postinst
   }
 });
 
-test('data.tar.gz installs exactly files.list, root-owned, with its modes and contents', { skip }, () => {
+test('data.tar.gz installs exactly files.list, root-owned, with its modes and contents', () => {
+  requireBuild();
   const out = makeTempDir('ipk');
   try {
     const { data } = readIpk(buildIpk(out));
@@ -97,7 +99,8 @@ test('data.tar.gz installs exactly files.list, root-owned, with its modes and co
   }
 });
 
-test('the same inputs give the same ipk bytes', { skip }, () => {
+test('the same inputs give the same ipk bytes', () => {
+  requireBuild();
   const a = makeTempDir('ipk');
   const b = makeTempDir('ipk');
   try {
@@ -108,7 +111,8 @@ test('the same inputs give the same ipk bytes', { skip }, () => {
   }
 });
 
-test('make-ipk refuses an ARCH its native helpers were not built for', { skip }, () => {
+test('make-ipk refuses an ARCH its native helpers were not built for', () => {
+  requireBuild();
   const out = makeTempDir('ipk');
   try {
     const arm = runScript('make-ipk.sh', ['--out', out, '--arch', 'aarch64_cortex-a53']);

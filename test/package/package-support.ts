@@ -9,12 +9,26 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The reason the package tests cannot run yet, or undefined when dist/ is complete. */
+/** What is missing from dist/ for the package tests, or undefined when it is complete. */
 export function missingBuild(): string | undefined {
   for (const f of ['dist/ddhcpd.js', 'dist/ddhcpdctl.js', 'dist/ddhcpd_native.node', 'dist/netlink.node']) {
     if (!existsSync(path.join(ROOT, f))) return `${f} is missing: run make build (make test does) before the package tests`;
   }
   return undefined;
+}
+
+/**
+ * Fails the calling test when dist/ is incomplete. `make test` builds first, so a
+ * missing file means the run skipped a step: that is a failure, never a skip.
+ */
+export function requireBuild(): void {
+  const missing = missingBuild();
+  if (missing !== undefined) throw new Error(missing);
+}
+
+/** Fails the calling test when a tool scripts/setup.sh installs is absent. */
+export function requireCommand(name: string, debianPackage: string = name): void {
+  if (!hasCommand(name)) throw new Error(`${name} is not installed: run bash scripts/setup.sh (make test does) or apt-get install ${debianPackage}`);
 }
 
 export function makeTempDir(tag: string): string {

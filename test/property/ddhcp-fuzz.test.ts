@@ -11,8 +11,9 @@ import { decodeDdhcp, encodeDdhcp } from '../../src/wire/ddhcp';
 import { hexToBytes } from '../../src/wire/bytes';
 import type { DdhcpMessage } from '../../src/wire/ddhcp-message';
 import { describeFuzz, fuzzParams, mutatedFrom } from './fuzz-support';
+import { DDHCP_VECTORS } from '../vectors/dirs';
 
-const DIR = process.env['DDHCP_VECTORS'] ?? join(__dirname, '../../../shared/ddhcp-vectors');
+const DIR = DDHCP_VECTORS;
 const FILES = ['updateclaim.json', 'inquire.json', 'renewlease.json', 'leaseack.json', 'leasenak.json', 'bigendian.json', 'crafted.json'];
 const SEEDS: Uint8Array[] = FILES.flatMap((f) =>
   (JSON.parse(readFileSync(join(DIR, f), 'utf8')) as { hex: string }[]).map((v) => hexToBytes(v.hex) ?? new Uint8Array()),

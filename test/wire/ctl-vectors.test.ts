@@ -1,4 +1,4 @@
-// Every request and reply in shared/ctl-vectors: our ddhcpdctl's bytes, our
+// Every request and reply in test/vectors/ctl-vectors: our ddhcpdctl's bytes, our
 // decoder's verdict, and our presenters' layout against the C daemon's.
 
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// Every vector in shared/ddhcp-vectors: captured C packets decode to their
+// Every vector in test/vectors/ddhcp-vectors: captured C packets decode to their
 // `decoded` form and re-encode to the same bytes; crafted ones are rejected with
 // the right typed error, or decode with the field that the core will refuse.
 
@@ -10,8 +10,9 @@ import { decodeDdhcp, encodeDdhcp, swapBytes32 } from '../../src/wire/ddhcp';
 import { bytesToHex, hexToBytes } from '../../src/wire/bytes';
 import type { DdhcpMessage } from '../../src/wire/ddhcp-message';
 import { formatIpv4, parseIpv4 } from '../../src/config/parse';
+import { DDHCP_VECTORS } from '../vectors/dirs';
 
-const DIR = process.env['DDHCP_VECTORS'] ?? join(__dirname, '../../../shared/ddhcp-vectors');
+const DIR = DDHCP_VECTORS;
 const CRAFTED_PREFIX = 0x0a008000; // 10.0.128.0/17, block size 4 (README "crafted")
 
 interface DecodedJson {

@@ -1,4 +1,4 @@
-// The crafted probes of shared/ddhcp-vectors/crafted.json, decoded by the real
+// The crafted probes of test/vectors/ddhcp-vectors/crafted.json, decoded by the real
 // codec and fed to a core set up like the probed C node (10.0.128.0/17, blocks
 // of 4, owning block 8130): what the codec lets through, the core must judge.
 
@@ -10,6 +10,7 @@ import { createCore } from '../../../src/core/node';
 import type { Effect } from '../../../src/core/types';
 import { decodeDdhcp } from '../../../src/wire/ddhcp';
 import { events, fixedRng, ip, makeCfg } from './fixtures';
+import { DDHCP_VECTORS } from '../../vectors/dirs';
 
 interface Crafted {
   readonly name: string;
@@ -17,7 +18,7 @@ interface Crafted {
   readonly expect: 'drop' | 'ignore entry' | 'no reply';
 }
 
-const DIR = process.env['DDHCP_VECTORS'] ?? join(__dirname, '../../../../shared/ddhcp-vectors');
+const DIR = DDHCP_VECTORS;
 const vectors = JSON.parse(readFileSync(join(DIR, 'crafted.json'), 'utf8')) as Crafted[];
 const OWNED = 8130;
 

@@ -8,8 +8,9 @@ import path from 'node:path';
 import type { BlockView, CoreConfig, CoreCounts, CoreView, OptionEntry } from '../../../src/core/types';
 import type { DaemonApi, InterfaceStatus } from '../../../src/daemon-api';
 import { Statistics } from '../../../src/io/stats';
+import { CTL_VECTORS } from '../../vectors/dirs';
 
-export const VECTORS = '/work/shared/ctl-vectors';
+export const VECTORS = CTL_VECTORS;
 
 export interface Vector {
   readonly flag?: string;

@@ -1,12 +1,13 @@
-// Loads the recorded ubus scenarios (shared/ubus-vectors) and groups their
+// Loads the recorded ubus scenarios (test/vectors/ubus-vectors) and groups their
 // messages into sessions: one per client connection, in capture order. rpcd
 // and the example server keep one connection across several scenario files.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hexToBytes } from '../../../src/wire/bytes';
+import { UBUS_VECTORS } from '../../vectors/dirs';
 
-export const VECTOR_DIR = process.env['UBUS_VECTORS'] ?? join(__dirname, '../../../../shared/ubus-vectors');
+export const VECTOR_DIR = UBUS_VECTORS;
 
 export interface Recorded {
   readonly dir: 'client->ubusd' | 'ubusd->client';
