@@ -11,7 +11,7 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 
 /** What is missing from dist/ for the package tests, or undefined when it is complete. */
 export function missingBuild(): string | undefined {
-  for (const f of ['dist/ddhcpd.js', 'dist/ddhcpdctl.js', 'dist/ddhcpd_native.node', 'dist/netlink.node']) {
+  for (const f of ['dist/ddhcpd.js', 'dist/ddhcpdctl.js', 'dist/ddhcpd-gluon.js', 'dist/ddhcpd_native.node', 'dist/netlink.node']) {
     if (!existsSync(path.join(ROOT, f))) return `${f} is missing: run make build (make test does) before the package tests`;
   }
   return undefined;
