@@ -65,11 +65,10 @@ function upgrade(root: string): Result<string, string> {
   if (outcome.value.kind === 'no-section') return ok('the site has no ddhcpd section; /etc/config/ddhcpd left as it is');
   const from = domain === undefined ? 'site.json' : `site.json and domains/${domain.code}.json`;
   const text = renderUciFile(outcome.value.sections, [
-    `Written by /lib/gluon/upgrade/560-ddhcpd from ${from} at every upgrade and`,
-    'gluon-reconfigure. Options the site sets are rewritten; enabled and',
-    'gluon.follow_gateway set on this node win over the site; other options of',
-    "'main' and your own dhcp_option sections are kept. See /etc/config/ddhcpd",
-    'in the package documentation for every option.',
+    `Written by /lib/gluon/upgrade/560-ddhcpd from ${from},`,
+    'again at every upgrade and gluon-reconfigure: what the site sets is rewritten;',
+    'enabled and gluon.follow_gateway set on this node win over the site; other',
+    "options of 'main' and your own dhcp_option sections are kept.",
   ]);
   const target = path.join(root, 'etc/config/ddhcpd');
   const unchanged = existsSync(target) && readFileSync(target, 'utf8') === text;

@@ -111,8 +111,10 @@ export function configureFromSite(input: SiteInput): Result<SiteOutcome, string>
 
   const kept = keptFromNode(input.node);
   for (const [k, v] of kept.main) if (!main.has(k)) main.set(k, v);
+  // `enabled` first, where the shipped file has it and an operator looks for it.
+  const ordered = new Map([...main].sort(([a], [b]) => Number(b === 'enabled') - Number(a === 'enabled')));
   const sections: UciSection[] = [
-    named('main', 'ddhcpd', main),
+    named('main', 'ddhcpd', ordered),
     ...options.value,
     ...kept.sections,
     named(GLUON_SECTION, GLUON_SECTION, gluon),
