@@ -75,8 +75,12 @@ function upgrade(root: string): Result<string, string> {
   if (!unchanged) {
     // A half-written config would stop the daemon at its next start: write, then rename.
     const tmp = `${target}.gluon-${process.pid}`;
-    writeFileSync(tmp, text, { mode: 0o600 });
-    renameSync(tmp, target);
+    try {
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, target);
+    } catch (e) {
+      return err(`cannot write ${target}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   return ok(`${unchanged ? 'unchanged' : 'wrote'} /etc/config/ddhcpd from ${from}`);
 }

@@ -121,6 +121,14 @@ test('router and dns: another address, a list, or false for none', () => {
   assert.ok(none.some((x) => x.name === 'site_server_id'), 'option 54 stays');
 });
 
+test('a site without next_node.ip4: no options 54, 3 and 6, so the daemon uses br-client\'s address as server identifier', () => {
+  const { next_node: _, ...site } = SINGLE;
+  const s = written({ site, domain: undefined, node: undefined });
+  assert.deepEqual(s.filter((x) => x.type === 'dhcp_option').map((x) => x.options.get('code')), ['1', '28']);
+  const routerOnly = written(withSite(site, { router: '10.116.254.1' }));
+  assert.deepEqual(routerOnly.filter((x) => x.type === 'dhcp_option').map((x) => x.options.get('code')), ['1', '28', '3']);
+});
+
 test('no ddhcpd section: nothing to write', () => {
   const { ddhcpd: _, ...bare } = SINGLE;
   const r = configureFromSite({ site: bare, domain: undefined, node: undefined });
