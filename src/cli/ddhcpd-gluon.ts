@@ -1,23 +1,31 @@
 // ddhcpd-gluon: the Gluon glue, run by /lib/gluon/upgrade/560-ddhcpd and by the
 // gateway follower. `upgrade` writes /etc/config/ddhcpd from the site (and the
-// node's domain); `gateway-ip` prints the IPv4 address of the gateway batman-adv
-// selected. The decisions are in src/gluon; this file only reads and writes.
+// node's domain); `follow-gateway` sets router (3) and DNS (6) to the IPv4
+// address of the gateway batman-adv selected, over the control socket (so it
+// drives the C daemon too), and prints it. The decisions are in src/gluon;
+// this file only reads, writes and sends.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseNetwork } from '../config/parse';
+import { parseIpv4, parseNetwork, type Network } from '../config/parse';
 import { gatewayAddress, type BatctlTables } from '../gluon/gateway';
 import { configureFromSite } from '../gluon/site-config';
 import { chooseDomain, isTable, mergeSite, type JsonTable } from '../gluon/site-json';
 import { parseUciFile, renderUciFile } from '../gluon/uci-file';
+import { exchangeControl } from '../io/control-client';
 import type { UciValues } from '../ubus/uci-values';
+import { encodeControlRequest } from '../wire/control';
 import { err, ok, type Result } from '../wire/result';
+import { DEFAULT_CONTROL_PATH } from './ddhcpdctl-args';
 
 const USAGE = `usage: ddhcpd-gluon upgrade [--root DIR]
-       ddhcpd-gluon gateway-ip --network PREFIX4 [--mesh IFACE]
+       ddhcpd-gluon follow-gateway --network PREFIX4 [--mesh IFACE] [--control PATH]
 `;
 const BATCTL_TIMEOUT_MS = 5000;
+const CONTROL_TIMEOUT_MS = 5000;
+/** Router (3) and DNS (6), as the older package set them with ddhcpdctl. */
+const FOLLOWED_OPTIONS = [3, 6] as const;
 
 function readJson(file: string): Result<JsonTable, string> {
   let text: string;
@@ -90,9 +98,7 @@ function batctlJson(mesh: string, table: string): unknown {
   return JSON.parse(out) as unknown;
 }
 
-function gatewayIp(network: string, mesh: string): Result<string, string> {
-  const net = parseNetwork(network);
-  if (!net.ok) return err(`--network: ${net.error}`);
+function gatewayIp(network: Network, mesh: string): Result<string, string> {
   let tables: BatctlTables;
   try {
     tables = {
@@ -103,7 +109,24 @@ function gatewayIp(network: string, mesh: string): Result<string, string> {
   } catch (e) {
     return err(`batctl on ${mesh}: ${e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e)}`);
   }
-  return gatewayAddress(tables, net.value);
+  return gatewayAddress(tables, network);
+}
+
+async function followGateway(networkText: string, mesh: string, control: string): Promise<Result<string, string>> {
+  const network = parseNetwork(networkText);
+  if (!network.ok) return err(`--network: ${network.error}`);
+  const ip = gatewayIp(network.value, mesh);
+  if (!ip.ok) return ip;
+  const payload = parseIpv4(ip.value);
+  if (!payload.ok) return payload;
+  const bytes = Uint8Array.of(payload.value >>> 24, (payload.value >>> 16) & 255, (payload.value >>> 8) & 255, payload.value & 255);
+  for (const code of FOLLOWED_OPTIONS) {
+    const reply = await exchangeControl(control, encodeControlRequest({ kind: 'setOption', code, payload: bytes }), CONTROL_TIMEOUT_MS);
+    if (!reply.ok) return reply;
+    const text = reply.value.toString('latin1');
+    if (text.startsWith('ERROR:')) return err(`the daemon refused option ${code}: ${text.slice(6).trim()}`);
+  }
+  return ok(ip.value);
 }
 
 function flagValue(args: readonly string[], name: string): string | undefined {
@@ -111,15 +134,15 @@ function flagValue(args: readonly string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-function main(args: readonly string[]): number {
+async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
   let r: Result<string, string>;
   if (command === 'upgrade') {
     r = upgrade(flagValue(rest, '--root') ?? '/');
-  } else if (command === 'gateway-ip') {
+  } else if (command === 'follow-gateway') {
     const network = flagValue(rest, '--network');
     if (network === undefined) return usage();
-    r = gatewayIp(network, flagValue(rest, '--mesh') ?? 'bat0');
+    r = await followGateway(network, flagValue(rest, '--mesh') ?? 'bat0', flagValue(rest, '--control') ?? DEFAULT_CONTROL_PATH);
   } else {
     return usage();
   }
@@ -136,4 +159,12 @@ function usage(): number {
   return 2;
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`ddhcpd: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -5,7 +5,8 @@
 // (uci-file.ts, then uci-schema.ts), the same values `--uci` would read. A real
 // udhcpc must get the site's options 54, 1, 3, 6, 51 (and 28); then the daemon
 // is stopped as the autoupdater's download.d does (SIGTERM) and started again
-// as abort.d does, and the client keeps its address.
+// as abort.d does, and the client keeps its address. The gateway follower,
+// fed batctl's recorded tables, changes the router and DNS a renewal gets.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -127,6 +128,23 @@ describe('a Gluon node configured from site.json serves the site\'s options', { 
     );
   });
 
+  test('follow-gateway: router and DNS become the address of the gateway batman-adv selected (recorded batctl tables)', async () => {
+    const bin = path.join(lab.dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    const fixtures = path.join(REPO, 'test/fixtures/batctl');
+    writeFileSync(path.join(bin, 'batctl'), `#!/bin/sh\ncase "$3" in\ngateways_json) cat '${fixtures}/gateways.json' ;;\n` +
+      `transtable_global_json) cat '${fixtures}/transtable_global.json' ;;\ndat_cache_json) cat '${fixtures}/dat_cache.json' ;;\nesac\n`);
+    chmodSync(path.join(bin, 'batctl'), 0o755);
+    const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, path.join(REPO, 'dist/ddhcpd-gluon.js'), 'follow-gateway',
+      '--network', `10.116.128.0/${PREFIX4_LEN}`, '--control', ctl], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '10.116.254.1\n');
+    const before = events(clientLog).length;
+    client?.kill('SIGUSR1');
+    const renewed = await waitFor('the renewal', () => events(clientLog).slice(before).find((e) => e['state'] !== 'deconfig'), 20_000, 100);
+    assert.deepEqual([renewed['state'], renewed['router'], renewed['dns'], renewed['serverid']], ['renew', '10.116.254.1', '10.116.254.1', NEXT_NODE]);
+  });
+
   test('stopped as download.d does (SIGTERM), the lease is on disk; started again as abort.d does, the client keeps its address', async () => {
     const ip = events(clientLog).find((e) => e['state'] === 'bound')?.['ip'];
     assert.ok(ip !== undefined);
@@ -145,6 +163,7 @@ describe('a Gluon node configured from site.json serves the site\'s options', { 
     const before = events(clientLog).length;
     client?.kill('SIGUSR1');
     const renewed = await waitFor('the renewal after the restart', () => events(clientLog).slice(before).find((e) => e['state'] !== 'deconfig'), 30_000, 100);
+    // The restarted daemon has the options of /etc/config/ddhcpd again: why follow-gateway sets them every minute.
     assert.deepEqual([renewed['state'], renewed['ip'], renewed['router']], ['renew', ip, NEXT_NODE], daemonLog);
   });
 });

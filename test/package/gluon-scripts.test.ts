@@ -2,19 +2,21 @@
 // under busybox ash: the autoupdater's download.d (stop ddhcpd to free its
 // memory) and abort.d (start it again if enabled) against a recording
 // /etc/init.d/ddhcpd, and the gateway follower against a batctl that prints
-// the tables of test/fixtures/batctl, openwrt-stub's uci and a recording ubus.
+// the tables of test/fixtures/batctl, openwrt-stub's uci and a recording
+// control socket.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { installPackageRoot, makeTempDir, requireBuild, requireCommand, ROOT } from './package-support';
 
 const STUB_BIN = path.join(__dirname, 'openwrt-stub', 'bin');
 const BATCTL_FIXTURES = path.join(ROOT, 'test/fixtures/batctl');
 
-function withRoot(body: (work: string, root: string, log: string) => void): void {
+async function withRoot(body: (work: string, root: string, log: string) => Promise<void>): Promise<void> {
   requireBuild();
   requireCommand('busybox');
   const work = makeTempDir('gluon-scripts');
@@ -22,7 +24,7 @@ function withRoot(body: (work: string, root: string, log: string) => void): void
     const root = installPackageRoot(work);
     const log = path.join(work, 'log');
     writeFileSync(log, '');
-    body(work, root, log);
+    await body(work, root, log);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -43,8 +45,8 @@ function stubInit(root: string, log: string, enabled: boolean): void {
   chmodSync(init, 0o755);
 }
 
-test('autoupdater download.d stops ddhcpd; abort.d starts it again only when enabled', () => {
-  withRoot((_work, root, log) => {
+test('autoupdater download.d stops ddhcpd; abort.d starts it again only when enabled', async () => {
+  await withRoot(async (_work, root, log) => {
     stubInit(root, log, true);
     const down = ash(path.join(root, 'usr/lib/autoupdater/download.d/20ddhcpd'), { IPKG_INSTROOT: root });
     assert.equal(down.status, 0, down.stderr);
@@ -60,8 +62,8 @@ test('autoupdater download.d stops ddhcpd; abort.d starts it again only when ena
   });
 });
 
-test('autoupdater scripts do nothing where ddhcpd is not installed', () => {
-  withRoot((work, root, log) => {
+test('autoupdater scripts do nothing where ddhcpd is not installed', async () => {
+  await withRoot(async (work, root, log) => {
     rmSync(path.join(root, 'etc/init.d/ddhcpd'));
     for (const d of ['download.d', 'abort.d']) {
       assert.equal(ash(path.join(root, `usr/lib/autoupdater/${d}/20ddhcpd`), { IPKG_INSTROOT: root, STUB_ETC: work }).status, 0);
@@ -70,8 +72,8 @@ test('autoupdater scripts do nothing where ddhcpd is not installed', () => {
   });
 });
 
-test('micron.d runs the follower every minute', () => {
-  withRoot((_work, root) => {
+test('micron.d runs the follower every minute', async () => {
+  await withRoot(async (_work, root) => {
     assert.equal(readFileSync(path.join(root, 'usr/lib/micron.d/ddhcpd'), 'utf8'), '* * * * * /usr/lib/ddhcpd/follow-gateway\n');
   });
 });
@@ -80,24 +82,43 @@ interface FollowRun {
   readonly status: number | null;
   readonly stderr: string;
   readonly log: string[];
+  /** Every request the control socket received, as hex. */
+  readonly requests: string[];
 }
 
-/** Runs follow-gateway with the given UCI state and a batctl that serves `tables`. */
-function follow(work: string, root: string, log: string, uci: readonly string[], tables: Record<string, string>): FollowRun {
+/**
+ * Runs follow-gateway with the given UCI state, a batctl that serves `tables`
+ * and a control socket that records what it is sent (and, like the daemon for
+ * an option set, answers nothing).
+ */
+async function follow(work: string, root: string, log: string, uci: readonly string[], tables: Record<string, string>): Promise<FollowRun> {
   writeFileSync(log, '');
-  writeFileSync(path.join(work, 'uci-state'), `${uci.join('\n')}\n`);
+  const socketPath = path.join(work, 'ctl');
+  writeFileSync(path.join(work, 'uci-state'), `${[...uci, `ddhcpd.main.control_path='${socketPath}'`].join('\n')}\n`);
   const bin = path.join(work, 'bin');
   mkdirSync(bin, { recursive: true });
   const cases = Object.entries(tables).map(([table, file]) => `${table}) cat '${file}' ;;`).join('\n');
   writeFileSync(path.join(bin, 'batctl'), `#!/bin/sh\necho "batctl $*" >> '${log}'\ncase "$3" in\n${cases}\n*) echo "no table $3" >&2; exit 1 ;;\nesac\n`);
   chmodSync(path.join(bin, 'batctl'), 0o755);
-  const r = spawnSync('busybox', ['ash', path.join(root, 'usr/lib/ddhcpd/follow-gateway')], {
-    cwd: '/',
-    encoding: 'utf8',
-    env: { PATH: `${bin}:${STUB_BIN}:/usr/bin:/bin`, STUB_ETC: work, STUB_LOG: log, TMPDIR: work },
-    timeout: 30_000,
-  });
-  return { status: r.status, stderr: r.stderr, log: lines(log) };
+  const requests: string[] = [];
+  rmSync(socketPath, { force: true });
+  const server = net.createServer((c) => c.on('data', (d) => {
+    requests.push(d.toString('hex'));
+    c.end();
+  }));
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  try {
+    const child = spawn('busybox', ['ash', path.join(root, 'usr/lib/ddhcpd/follow-gateway')], {
+      cwd: '/',
+      env: { PATH: `${bin}:${STUB_BIN}:/usr/bin:/bin`, STUB_ETC: work, STUB_LOG: log, TMPDIR: work },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { status, stderr, log: lines(log), requests };
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 const FOLLOWING = [
@@ -111,42 +132,42 @@ const RECORDED = {
   transtable_global_json: path.join(BATCTL_FIXTURES, 'transtable_global.json'),
   dat_cache_json: path.join(BATCTL_FIXTURES, 'dat_cache.json'),
 };
+/** `ddhcpdctl -o 3:4:10.116.254.1` and `-o 6:4:10.116.254.1`, as the C tool frames them (command 3, code, length, bytes). */
+const SET_ROUTER_AND_DNS = ['0303040a74fe01', '0306040a74fe01'];
 
-test('follow_gateway=1: router and DNS set to the selected gateway\'s address, logged once', () => {
-  withRoot((work, root, log) => {
-    const r = follow(work, root, log, FOLLOWING, RECORDED);
+test('follow_gateway=1: router and DNS set to the selected gateway\'s address over the control socket, logged once', async () => {
+  await withRoot(async (work, root, log) => {
+    const r = await follow(work, root, log, FOLLOWING, RECORDED);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.log.filter((l) => l.startsWith('batctl')), [
       'batctl meshif bat0 gateways_json', 'batctl meshif bat0 transtable_global_json', 'batctl meshif bat0 dat_cache_json',
     ]);
-    assert.deepEqual(r.log.filter((l) => l.startsWith('ubus')), [
-      'ubus call ddhcpd set_option {"code":3,"len":4,"payload":"10.116.254.1"}',
-      'ubus call ddhcpd set_option {"code":6,"len":4,"payload":"10.116.254.1"}',
-    ]);
-    assert.ok(r.log.includes('logger -t ddhcpd -p daemon.notice follow_gateway: router and DNS now 10.116.254.1'));
-    const again = follow(work, root, log, FOLLOWING, RECORDED);
-    assert.equal(again.log.filter((l) => l.startsWith('ubus')).length, 2, 'set again: a restarted daemon has lost them');
+    assert.deepEqual(r.requests, SET_ROUTER_AND_DNS);
+    assert.deepEqual(r.log.filter((l) => l.startsWith('logger')), ['logger -t ddhcpd -p daemon.notice follow_gateway: router and DNS now 10.116.254.1']);
+    const again = await follow(work, root, log, FOLLOWING, RECORDED);
+    assert.deepEqual(again.requests, SET_ROUTER_AND_DNS, 'set again: a restarted daemon has lost them');
     assert.ok(!again.log.some((l) => l.startsWith('logger')), 'no log line for an unchanged gateway');
   });
 });
 
-test('follow_gateway off: batctl is not even asked; no gateway: options left alone, the reason logged once', () => {
-  withRoot((work, root, log) => {
-    const off = follow(work, root, log, FOLLOWING.map((l) => l.replace("follow_gateway='1'", "follow_gateway='0'")), RECORDED);
+test('follow_gateway off: batctl is not even asked; no gateway: options left alone, the reason logged once', async () => {
+  await withRoot(async (work, root, log) => {
+    const off = await follow(work, root, log, FOLLOWING.map((l) => l.replace("follow_gateway='1'", "follow_gateway='0'")), RECORDED);
     assert.equal(off.status, 0);
-    assert.deepEqual(off.log, []);
+    assert.deepEqual([off.log, off.requests], [[], []]);
 
     const empty = path.join(work, 'empty.json');
     writeFileSync(empty, '[]\n');
-    const none = follow(work, root, log, FOLLOWING, { ...RECORDED, gateways_json: empty });
+    const none = await follow(work, root, log, FOLLOWING, { ...RECORDED, gateways_json: empty });
     assert.equal(none.status, 0, none.stderr);
-    assert.ok(!none.log.some((l) => l.startsWith('ubus')));
+    assert.deepEqual(none.requests, []);
     assert.deepEqual(none.log.filter((l) => l.startsWith('logger')), ['logger -t ddhcpd -p daemon.notice follow_gateway: batman-adv has selected no gateway (is gw_mode client, and is a gateway announced?)']);
-    const still = follow(work, root, log, FOLLOWING, { ...RECORDED, gateways_json: empty });
+    const still = await follow(work, root, log, FOLLOWING, { ...RECORDED, gateways_json: empty });
     assert.ok(!still.log.some((l) => l.startsWith('logger')), 'the same reason is not logged every minute');
 
-    const broken = follow(work, root, log, FOLLOWING, { gateways_json: RECORDED.gateways_json });
+    const broken = await follow(work, root, log, FOLLOWING, { gateways_json: RECORDED.gateways_json });
     assert.equal(broken.status, 0);
+    assert.deepEqual(broken.requests, []);
     assert.ok(broken.log.some((l) => l.startsWith('logger') && l.includes('batctl on bat0')), broken.log.join('\n'));
   });
 });
