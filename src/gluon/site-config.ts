@@ -20,39 +20,34 @@ const SITE_OPTION_PREFIX = 'site_';
 interface SiteOption {
   /** Key under `ddhcpd` in site.conf / domains/*.conf. */
   readonly site: string;
-  /** Option of `ddhcpd.main`. */
+  /** Where it goes in /etc/config/ddhcpd: section `main` or `gluon`, and the option. */
+  readonly section: 'main' | typeof GLUON_SECTION;
   readonly uci: string;
   /** The older package's default; undefined: the site must set it. */
   readonly fallback: string | undefined;
-}
-
-/** site.ddhcpd.* → ddhcpd.main.*, with that package's defaults. Ranges are the daemon's (uci-schema.ts). */
-export const SITE_OPTIONS: readonly SiteOption[] = [
-  { site: 'range', uci: 'network', fallback: undefined },
-  { site: 'block_size', uci: 'block_size_pow', fallback: '2' },
-  { site: 'block_timeout', uci: 'block_timeout', fallback: '300' },
-  { site: 'dhcp_lease_time', uci: 'lease_time', fallback: '300' },
-  { site: 'spare_leases', uci: 'spare_leases', fallback: '2' },
-  { site: 'tentative_timeout', uci: 'tentative_timeout', fallback: '15' },
-];
-
-interface Overridable {
-  readonly site: string;
-  readonly section: string;
-  readonly uci: string;
-  /** Option in section `gluon` that remembers what the site said last time. */
-  readonly marker: string;
-  readonly fallback: boolean;
+  /**
+   * For switches an operator may flip on the node (`uci set
+   * ddhcpd.main.enabled=0`): the option in section `gluon` that remembers what
+   * the site said last. A node value that differs from it was set by hand and
+   * is kept, as the older package kept the node's enabled.
+   */
+  readonly marker?: string;
 }
 
 /**
- * Switches the site sets but an operator may flip on the node (`uci set
- * ddhcpd.main.enabled=0`): a node value that differs from what the site said
- * last time was set by hand and is kept, as the older package kept it.
+ * site.ddhcpd.* → /etc/config/ddhcpd, with the older package's keys and
+ * defaults. Ranges are the daemon's own (uci-schema.ts checks the result).
  */
-export const OVERRIDABLE: readonly Overridable[] = [
-  { site: 'enabled', section: 'main', uci: 'enabled', marker: 'site_enabled', fallback: true },
-  { site: 'follow_gateway', section: GLUON_SECTION, uci: 'follow_gateway', marker: 'site_follow_gateway', fallback: false },
+export const SITE_OPTIONS: readonly SiteOption[] = [
+  { site: 'enabled', section: 'main', uci: 'enabled', fallback: '1', marker: 'site_enabled' },
+  { site: 'range', section: 'main', uci: 'network', fallback: undefined },
+  { site: 'block_size', section: 'main', uci: 'block_size_pow', fallback: '2' },
+  { site: 'block_timeout', section: 'main', uci: 'block_timeout', fallback: '300' },
+  { site: 'dhcp_lease_time', section: 'main', uci: 'lease_time', fallback: '300' },
+  { site: 'spare_leases', section: 'main', uci: 'spare_leases', fallback: '2' },
+  { site: 'tentative_timeout', section: 'main', uci: 'tentative_timeout', fallback: '15' },
+  // Ours: router and DNS follow batman-adv's gateway (files/usr/lib/ddhcpd/follow-gateway).
+  { site: 'follow_gateway', section: GLUON_SECTION, uci: 'follow_gateway', fallback: '0', marker: 'site_follow_gateway' },
 ];
 
 const FIXED_MAIN: ReadonlyMap<string, string> = new Map([
@@ -60,7 +55,7 @@ const FIXED_MAIN: ReadonlyMap<string, string> = new Map([
   ['server_interface', MESH_INTERFACE],
 ]);
 
-const SITE_OWNED_MAIN = new Set([...SITE_OPTIONS.map((o) => o.uci), ...FIXED_MAIN.keys(), 'enabled']);
+const SITE_OWNED_MAIN = new Set([...SITE_OPTIONS.filter((o) => o.section === 'main').map((o) => o.uci), ...FIXED_MAIN.keys()]);
 
 export interface SiteInput {
   /** site.json with the domain file already merged over it. */
@@ -88,6 +83,7 @@ export function configureFromSite(input: SiteInput): Result<SiteOutcome, string>
   const main = new Map<string, UciOptionValue>();
   const errors: string[] = [];
   for (const o of SITE_OPTIONS) {
+    if (o.marker !== undefined) continue;
     const value = section[o.site];
     if (value === undefined) {
       if (o.fallback === undefined) errors.push(problem(['ddhcpd', o.site], 'missing; the network the nodes share out, inside prefix4'));
@@ -192,9 +188,10 @@ function applyOverridable(section: JsonTable, node: UciValues | undefined, main:
   gluon: Map<string, UciOptionValue>, problem: Problem): Result<void, string> {
   const nodeSection = (name: string): UciSection | undefined => node?.sections.find((s) => !s.anonymous && s.name === name);
   const legacy = nodeSection('settings');
-  for (const o of OVERRIDABLE) {
+  for (const o of SITE_OPTIONS) {
+    if (o.marker === undefined) continue;
     const raw = section[o.site];
-    const fromSite = raw === undefined ? o.fallback : booleanOf(raw);
+    const fromSite = booleanOf(raw ?? o.fallback);
     if (fromSite === undefined) return err(problem(['ddhcpd', o.site], `expected true or false, got ${JSON.stringify(raw)}`));
     const siteText = fromSite ? '1' : '0';
     const current = booleanOf(nodeSection(o.section)?.options.get(o.uci) ?? legacy?.options.get(o.uci));

@@ -202,3 +202,26 @@ test('a site without a ddhcpd section leaves /etc/config/ddhcpd alone', () => {
     assert.equal(r.config, "config ddhcpd 'main'\n\toption network '10.9.0.0/16'\n");
   });
 });
+
+test('the init script starts one daemon from the written file, on br-client and bat0', () => {
+  withNode('single-domain', (work, root) => {
+    const step = runUpgrade(work, root);
+    assert.equal(step.status, 0, step.stderr);
+    // openwrt-stub's rc.sh reads $STUB_ETC/config, as the real one reads /etc/config.
+    const etc = path.join(work, 'etc');
+    cpSync(path.join(root, 'etc/config'), path.join(etc, 'config'), { recursive: true });
+    writeFileSync(path.join(etc, 'config/network'), "config interface 'client'\n\toption device 'br-client'\n\nconfig interface 'bat0'\n\toption proto 'gluon_bat0'\n");
+    const log = path.join(work, 'init.log');
+    writeFileSync(log, '');
+    const stub = path.join(__dirname, 'openwrt-stub');
+    const r = spawnSync('busybox', ['ash', path.join(stub, 'rc.sh'), path.join(root, 'etc/init.d/ddhcpd'), 'start'], {
+      encoding: 'utf8',
+      env: { PATH: `${STUB_BIN}:/usr/bin:/bin`, STUB_ETC: etc, STUB_LOG: log },
+    });
+    assert.equal(r.stderr, '', 'validate_data accepts every value the step wrote');
+    const calls = readFileSync(log, 'utf8').split('\n');
+    assert.equal(calls.filter((l) => l === 'open_instance ').length, 1, calls.join('\n'));
+    assert.ok(calls.includes('set_param netdev br-client bat0'));
+    assert.ok(calls.includes('start_service_rc 0'));
+  });
+});
