@@ -90,7 +90,7 @@ function upgrade(root: string): Result<string, string> {
       return err(`cannot write ${target}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return ok(`${unchanged ? 'unchanged' : 'wrote'} /etc/config/ddhcpd from ${from}`);
+  return ok([`${unchanged ? 'unchanged' : 'wrote'} /etc/config/ddhcpd from ${from}`, ...outcome.value.warnings].join('\nddhcpd: '));
 }
 
 function batctlJson(mesh: string, table: string): unknown {

@@ -55,6 +55,12 @@ const FIXED_MAIN: ReadonlyMap<string, string> = new Map([
   ['server_interface', MESH_INTERFACE],
 ]);
 
+/** Ours: router (3) and DNS (6) other than next_node.ip4, or false for none (siteOptions). */
+const ADDRESS_OPTIONS = [
+  { site: 'router', section: 'router', code: 3, single: true },
+  { site: 'dns', section: 'dns', code: 6, single: false },
+] as const;
+
 const SITE_OWNED_MAIN = new Set([...SITE_OPTIONS.filter((o) => o.section === 'main').map((o) => o.uci), ...FIXED_MAIN.keys()]);
 
 export interface SiteInput {
@@ -67,7 +73,12 @@ export interface SiteInput {
 }
 
 export type SiteOutcome =
-  | { readonly kind: 'write'; readonly sections: readonly UciSection[] }
+  | {
+      readonly kind: 'write';
+      readonly sections: readonly UciSection[];
+      /** Keys of the section nobody reads: most likely typos (`blocksize`). */
+      readonly warnings: readonly string[];
+    }
   | { readonly kind: 'no-section' };
 
 export function configureFromSite(input: SiteInput): Result<SiteOutcome, string> {
@@ -117,7 +128,10 @@ export function configureFromSite(input: SiteInput): Result<SiteOutcome, string>
   ].map((s, index) => ({ ...s, index }));
 
   const checked = checkWithDaemonSchema(sections, problem);
-  return checked === undefined ? ok({ kind: 'write', sections }) : err(checked);
+  if (checked !== undefined) return err(checked);
+  const known = new Set([...SITE_OPTIONS.map((o) => o.site), ...ADDRESS_OPTIONS.map((o) => o.site)]);
+  const warnings = Object.keys(section).filter((k) => !known.has(k)).map((k) => problem(['ddhcpd', k], 'unknown key, ignored'));
+  return ok({ kind: 'write', sections, warnings });
 }
 
 type Problem = (keys: string[], text: string) => string;
@@ -159,10 +173,10 @@ function siteOptions(site: JsonTable, section: JsonTable, prefix4: Network, prob
     nextNode = formatIpv4(ip.value);
     out.push(dhcpOption('server_id', 54, [nextNode]));
   }
-  for (const [key, name, code] of [['router', 'router', 3], ['dns', 'dns', 6]] as const) {
-    const addresses = addressList(section[key], nextNode, prefix4, key === 'router');
-    if (!addresses.ok) return err(problem(['ddhcpd', key], addresses.error));
-    if (addresses.value.length > 0) out.push(dhcpOption(name, code, addresses.value));
+  for (const o of ADDRESS_OPTIONS) {
+    const addresses = addressList(section[o.site], nextNode, prefix4, o.single);
+    if (!addresses.ok) return err(problem(['ddhcpd', o.site], addresses.error));
+    if (addresses.value.length > 0) out.push(dhcpOption(o.section, o.code, addresses.value));
   }
   return ok(out);
 }

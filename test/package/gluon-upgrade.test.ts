@@ -225,3 +225,13 @@ test('the init script starts one daemon from the written file, on br-client and 
     assert.ok(calls.includes('start_service_rc 0'));
   });
 });
+
+test('a key nobody reads (a typo) is named in the step\'s output and does not stop it', () => {
+  withNode('single-domain', (work, root) => {
+    editJson(path.join(root, 'lib/gluon/site.json'), (v) => ((v['ddhcpd'] as Record<string, unknown>)['blocksize'] = 3));
+    const r = runUpgrade(work, root);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'ddhcpd: wrote /etc/config/ddhcpd from site.json\nddhcpd: site.ddhcpd.blocksize: unknown key, ignored\n');
+    assert.equal(main(r.config)['block_size_pow'], '2');
+  });
+});

@@ -129,6 +129,15 @@ test('a site without next_node.ip4: no options 54, 3 and 6, so the daemon uses b
   assert.deepEqual(routerOnly.filter((x) => x.type === 'dhcp_option').map((x) => x.options.get('code')), ['1', '28', '3']);
 });
 
+test('unknown keys of the section are reported, not fatal', () => {
+  const r = configureFromSite(withSite(SINGLE, { blocksize: 3, dns: false }));
+  assert.ok(r.ok && r.value.kind === 'write');
+  assert.deepEqual(r.value.warnings, ['site.ddhcpd.blocksize: unknown key, ignored']);
+  const clean = configureFromSite({ site: SINGLE, domain: undefined, node: undefined });
+  assert.ok(clean.ok && clean.value.kind === 'write');
+  assert.deepEqual(clean.value.warnings, []);
+});
+
 test('no ddhcpd section: nothing to write', () => {
   const { ddhcpd: _, ...bare } = SINGLE;
   const r = configureFromSite({ site: bare, domain: undefined, node: undefined });
