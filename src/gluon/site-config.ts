@@ -10,9 +10,19 @@ import type { UciOptionValue, UciSection, UciValues } from '../ubus/uci-values';
 import { err, ok, type Result } from '../wire/result';
 import { isTable, lookup, type Json, type JsonTable } from './site-json';
 
-/** Gluon's client bridge and batman-adv mesh interface. */
+/**
+ * Where ddhcpd runs on a Gluon node. DHCP on `local-node`, the veth whose peer
+ * `local-port` is a port of br-client and which carries next_node's MAC and
+ * IPv4 address (gluon-client-bridge): clients' renewals to the next-node
+ * address arrive there, and Gluon's firewall puts it in zone loc_client, where
+ * our uci-defaults open port 67. The mesh protocol on `br-client` itself: bat0
+ * is a port of that bridge, and a socket bound to a bridge port receives
+ * nothing (the bridge takes every frame), so with `-i bat0` nodes never hear
+ * each other; test/netns/gluon.test.ts builds that topology. The older Gluon
+ * package ran the C daemon on br-client for the mesh too.
+ */
+export const NEXT_NODE_INTERFACE = 'local-node';
 export const CLIENT_BRIDGE = 'br-client';
-export const MESH_INTERFACE = 'bat0';
 /** Named sections this step owns in /etc/config/ddhcpd; `gluon` holds what the Gluon glue needs. */
 export const GLUON_SECTION = 'gluon';
 const SITE_OPTION_PREFIX = 'site_';
@@ -51,8 +61,8 @@ export const SITE_OPTIONS: readonly SiteOption[] = [
 ];
 
 const FIXED_MAIN: ReadonlyMap<string, string> = new Map([
-  ['client_interface', CLIENT_BRIDGE],
-  ['server_interface', MESH_INTERFACE],
+  ['client_interface', NEXT_NODE_INTERFACE],
+  ['server_interface', CLIENT_BRIDGE],
 ]);
 
 /** Ours: router (3) and DNS (6) other than next_node.ip4, or false for none (siteOptions). */

@@ -1,12 +1,14 @@
-// A Gluon node configured by the upgrade step: the single-domain fixture site
-// goes through ddhcpd-gluon (the bundle the package installs), and the daemon
-// runs from the /etc/config/ddhcpd it wrote. rpcd is not on Debian, so the
-// command line is derived from that file with the daemon's own UCI mapping
-// (uci-file.ts, then uci-schema.ts), the same values `--uci` would read. A real
-// udhcpc must get the site's options 54, 1, 3, 6, 51 (and 28); then the daemon
-// is stopped as the autoupdater's download.d does (SIGTERM) and started again
-// as abort.d does, and the client keeps its address. The gateway follower,
-// fed batctl's recorded tables, changes the router and DNS a renewal gets.
+// Two Gluon nodes configured by the upgrade step, wired as Gluon wires them
+// (bat0 a port of br-client, the next-node address on local-node). The
+// single-domain fixture site goes through ddhcpd-gluon (the bundle the package
+// installs), and each daemon runs from the /etc/config/ddhcpd it wrote. rpcd is
+// not on Debian, so the command line is derived from that file with the
+// daemon's own UCI mapping (uci-file.ts, then uci-schema.ts): the values
+// `--uci` would read. Checked: the nodes hear each other on br-client; a real
+// udhcpc gets the site's options 54, 1, 3, 6, 51 (and 28) and renews; the
+// gateway follower, fed batctl's recorded tables, changes router and DNS; and
+// a daemon stopped as the autoupdater's download.d does (SIGTERM) and started
+// again as abort.d does keeps the client's lease.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -17,14 +19,14 @@ import type { DaemonConfig } from '../../src/config/config';
 import { formatIpv4, parseIpv4 } from '../../src/config/parse';
 import { parseUciFile } from '../../src/gluon/uci-file';
 import { mapUciConfig } from '../../src/ubus/uci-schema';
-import { Lab, REPO, sh, sleep, waitFor } from './lab';
+import { blockRows, nodeIdOf } from './ctl-text';
+import { Lab, REPO, sh, sleep, waitFor, type DaemonHandle } from './lab';
 
 const SITE = path.join(REPO, 'test/fixtures/gluon/single-domain');
-/** The site's next_node.ip4 and prefix4: every Gluon node's br-client carries them. */
-const NEXT_NODE = '10.116.254.254';
-const PREFIX4_LEN = 17;
+/** The fixture site's next_node and prefix4 length: local-node carries them on every Gluon node. */
+const NEXT_NODE = { mac: '16:41:95:40:f7:dc', ip: '10.116.254.254', prefixLen: 17 };
 
-/** ddhcpd flags equivalent to the UCI settings (flags and UCI map to the same DaemonConfig fields). */
+/** ddhcpd flags equivalent to the UCI settings (flags and UCI fill the same DaemonConfig fields). */
 function flagsFor(s: Partial<DaemonConfig>): string[] {
   const out: string[] = [];
   const put = (flag: string, v: number | string | undefined): void => {
@@ -48,7 +50,7 @@ const UDHCPC_SCRIPT = `#!/bin/sh
 echo "$1 ip=\${ip:-} subnet=\${subnet:-} router=\${router:-} dns=\${dns:-} serverid=\${serverid:-} lease=\${lease:-} broadcast=\${broadcast:-}" >> "$LEASE_LOG"
 case "$1" in
   deconfig) ip addr flush dev "$interface" ;;
-  bound|renew) ip addr replace "$ip/\${mask:-${PREFIX4_LEN}}" dev "$interface" ;;
+  bound|renew) ip addr replace "$ip/\${mask:-${NEXT_NODE.prefixLen}}" dev "$interface" ;;
 esac
 exit 0
 `;
@@ -60,24 +62,18 @@ function events(logFile: string): Record<string, string>[] {
   });
 }
 
-describe('a Gluon node configured from site.json serves the site\'s options', { timeout: 180_000 }, () => {
+describe('two Gluon nodes configured from site.json', { timeout: 180_000 }, () => {
   const lab = new Lab();
   const root = path.join(lab.dir, 'node-root');
-  const stateDir = path.join(lab.dir, 'state');
-  const ctl = path.join(lab.dir, 'ctl');
   const clientLog = path.join(lab.dir, 'client.log');
   let args: string[] = [];
-  let daemon: ChildProcess | undefined;
-  let daemonLog = '';
+  const daemons: DaemonHandle[] = [];
   let client: ChildProcess | undefined;
-  let ns = '';
 
-  const startDaemon = (): ChildProcess => {
-    const p = spawn('ip', ['netns', 'exec', ns, process.execPath, path.join(REPO, 'dist/ddhcpd.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    p.stderr?.on('data', (d: Buffer) => {
-      if (daemonLog.length < 1 << 20) daemonLog += d.toString();
-    });
-    return lab.track(p);
+  const renew = async (): Promise<Record<string, string>> => {
+    const before = events(clientLog).length;
+    client?.kill('SIGUSR1');
+    return waitFor('a renewal', () => events(clientLog).slice(before).find((e) => e['state'] !== 'deconfig'), 20_000, 100);
   };
 
   before(() => {
@@ -91,13 +87,12 @@ describe('a Gluon node configured from site.json serves the site\'s options', { 
     const mapped = mapUciConfig(values.value);
     assert.ok(mapped.ok, mapped.ok ? '' : mapped.error.join('; '));
     assert.ok(mapped.value.enabled);
-    // Only the clock is ours: skip the 300 s learning phase and shorten the tentative wait.
-    args = [...flagsFor(mapped.value.settings), '-L', '-t', '2', '-C', ctl, '--state-dir', stateDir];
+    // Only the clock is ours: skip the 300 s learning phase, shorten the tentative wait and the claims.
+    args = [...flagsFor(mapped.value.settings), '-L', '-t', '2', '-B', '20'];
 
-    ns = lab.addNode(0);
-    sh('ip', ['-n', ns, 'addr', 'flush', 'dev', 'br-client']);
-    sh('ip', ['-n', ns, 'addr', 'add', `${NEXT_NODE}/${PREFIX4_LEN}`, 'dev', 'br-client']);
-    daemon = startDaemon();
+    for (const i of [0, 1]) lab.addGluonNode(i, NEXT_NODE);
+    lab.filterMeshLikeGluon(NEXT_NODE.mac);
+    for (const i of [0, 1]) daemons.push(lab.startDaemonWithArgs(i, args));
     const script = path.join(lab.dir, 'gluon-udhcpc.script');
     writeFileSync(script, UDHCPC_SCRIPT);
     chmodSync(script, 0o755);
@@ -108,24 +103,36 @@ describe('a Gluon node configured from site.json serves the site\'s options', { 
   });
 
   after(async () => {
-    if (daemonLog !== '') writeFileSync(path.join(lab.dir, 'daemon.log'), daemonLog);
     await lab.close();
   });
 
-  test('the command line derived from the generated UCI file', () => {
-    assert.deepEqual(args.slice(0, 16), ['-N', '10.116.224.0/20', '-b', '2', '-s', '2', '-B', '300', '-t', '15', '-n', '300', '-c', 'br-client', '-i', 'bat0']);
+  test('the command line derived from the generated UCI file: DHCP on local-node, the mesh on br-client', () => {
+    assert.deepEqual(args.slice(0, 16), ['-N', '10.116.224.0/20', '-b', '2', '-s', '2', '-B', '300', '-t', '15', '-n', '300', '-c', 'local-node', '-i', 'br-client']);
   });
 
-  test('udhcpc gets an address in range with options 54, 1, 3, 6, 51 and 28 from the site', async () => {
+  test('udhcpc gets an address in range with options 54, 1, 3, 6, 51 and 28 from the site, and renews it', async () => {
     const bound = await waitFor('udhcpc to bind', () => events(clientLog).find((e) => e['state'] === 'bound'), 60_000, 200);
     const ip = parseIpv4(bound['ip'] ?? '');
     assert.ok(ip.ok, `address ${bound['ip']}`);
     assert.equal(ip.value >>> 12, 0x0a74e000 >>> 12, `${bound['ip']} inside range 10.116.224.0/20`);
+    const n = NEXT_NODE.ip;
     assert.deepEqual(
       { serverid: bound['serverid'], subnet: bound['subnet'], router: bound['router'], dns: bound['dns'], lease: bound['lease'], broadcast: bound['broadcast'] },
-      { serverid: NEXT_NODE, subnet: '255.255.128.0', router: NEXT_NODE, dns: NEXT_NODE, lease: '300', broadcast: '10.116.255.255' },
-      daemonLog,
+      { serverid: n, subnet: '255.255.128.0', router: n, dns: n, lease: '300', broadcast: '10.116.255.255' },
+      daemons[0]?.log,
     );
+    // Unicast to the next-node address: it arrives on local-node, where the daemon listens.
+    const renewed = await renew();
+    assert.deepEqual([renewed['state'], renewed['ip']], ['renew', bound['ip']]);
+  });
+
+  test('the nodes hear each other over br-client, through bat0 as a bridge port', async () => {
+    const [d0, d1] = daemons as [DaemonHandle, DaemonHandle];
+    const id0 = nodeIdOf(lab, d0);
+    const id1 = nodeIdOf(lab, d1);
+    const knows = (h: DaemonHandle, other: string): boolean => blockRows(lab, h).some((r) => r.owner === other);
+    await waitFor('node 1 to claim a block node 0 knows of', () => knows(d0, id1), 20_000, 200);
+    await waitFor('node 0\'s blocks to be known at node 1', () => knows(d1, id0), 20_000, 200);
   });
 
   test('follow-gateway: router and DNS become the address of the gateway batman-adv selected (recorded batctl tables)', async () => {
@@ -135,35 +142,31 @@ describe('a Gluon node configured from site.json serves the site\'s options', { 
     writeFileSync(path.join(bin, 'batctl'), `#!/bin/sh\ncase "$3" in\ngateways_json) cat '${fixtures}/gateways.json' ;;\n` +
       `transtable_global_json) cat '${fixtures}/transtable_global.json' ;;\ndat_cache_json) cat '${fixtures}/dat_cache.json' ;;\nesac\n`);
     chmodSync(path.join(bin, 'batctl'), 0o755);
-    const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, path.join(REPO, 'dist/ddhcpd-gluon.js'), 'follow-gateway',
-      '--network', `10.116.128.0/${PREFIX4_LEN}`, '--control', ctl], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` } });
+    const d0 = daemons[0] as DaemonHandle;
+    const r = spawnSync('ip', ['netns', 'exec', d0.ns, process.execPath, path.join(REPO, 'dist/ddhcpd-gluon.js'), 'follow-gateway',
+      '--network', `10.116.128.0/${NEXT_NODE.prefixLen}`, '--control', d0.ctl], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` } });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, '10.116.254.1\n');
-    const before = events(clientLog).length;
-    client?.kill('SIGUSR1');
-    const renewed = await waitFor('the renewal', () => events(clientLog).slice(before).find((e) => e['state'] !== 'deconfig'), 20_000, 100);
-    assert.deepEqual([renewed['state'], renewed['router'], renewed['dns'], renewed['serverid']], ['renew', '10.116.254.1', '10.116.254.1', NEXT_NODE]);
+    const renewed = await renew();
+    assert.deepEqual([renewed['state'], renewed['router'], renewed['dns'], renewed['serverid']], ['renew', '10.116.254.1', '10.116.254.1', NEXT_NODE.ip]);
   });
 
   test('stopped as download.d does (SIGTERM), the lease is on disk; started again as abort.d does, the client keeps its address', async () => {
     const ip = events(clientLog).find((e) => e['state'] === 'bound')?.['ip'];
     assert.ok(ip !== undefined);
-    const d = daemon;
-    assert.ok(d !== undefined);
-    d.kill('SIGTERM');
-    await waitFor('the daemon to exit', () => d.exitCode !== null || d.signalCode !== null, 5_000, 20);
-    assert.equal(d.exitCode, 0, daemonLog);
-    const saved = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as { leases: { ip: number; state: string }[] };
+    const d0 = daemons[0] as DaemonHandle;
+    d0.proc.kill('SIGTERM');
+    await waitFor('the daemon to exit', () => d0.proc.exitCode !== null || d0.proc.signalCode !== null, 5_000, 20);
+    assert.equal(d0.proc.exitCode, 0, d0.log);
+    const saved = JSON.parse(readFileSync(path.join(d0.stateDir, 'state.json'), 'utf8')) as { leases: { ip: number; state: string }[] };
     const want = parseIpv4(ip);
     assert.ok(want.ok);
     assert.ok(saved.leases.some((l) => l.ip === want.value && l.state === 'leased'), `state.json has ${ip}: ${JSON.stringify(saved.leases)}`);
 
-    daemon = startDaemon();
+    daemons[0] = lab.startDaemonWithArgs(0, args, d0.stateDir);
     await sleep(500);
-    const before = events(clientLog).length;
-    client?.kill('SIGUSR1');
-    const renewed = await waitFor('the renewal after the restart', () => events(clientLog).slice(before).find((e) => e['state'] !== 'deconfig'), 30_000, 100);
+    const renewed = await renew();
     // The restarted daemon has the options of /etc/config/ddhcpd again: why follow-gateway sets them every minute.
-    assert.deepEqual([renewed['state'], renewed['ip'], renewed['router']], ['renew', ip, NEXT_NODE], daemonLog);
+    assert.deepEqual([renewed['state'], renewed['ip'], renewed['router']], ['renew', ip, NEXT_NODE.ip], daemons[0].log);
   });
 });

@@ -125,7 +125,6 @@ const FOLLOWING = [
   "ddhcpd.gluon=gluon",
   "ddhcpd.gluon.follow_gateway='1'",
   "ddhcpd.gluon.client_network='10.116.128.0/17'",
-  "ddhcpd.main.server_interface='bat0'",
 ];
 const RECORDED = {
   gateways_json: path.join(BATCTL_FIXTURES, 'gateways.json'),

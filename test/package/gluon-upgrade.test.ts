@@ -105,7 +105,7 @@ test('single-domain site: /etc/config/ddhcpd from site.json, accepted by the dae
     assert.equal(first.stdout, 'ddhcpd: wrote /etc/config/ddhcpd from site.json\n');
     assert.deepEqual(main(first.config), {
       enabled: '1', network: '10.116.224.0/20', block_size_pow: '2', block_timeout: '300', lease_time: '300',
-      spare_leases: '2', tentative_timeout: '15', client_interface: 'br-client', server_interface: 'bat0',
+      spare_leases: '2', tentative_timeout: '15', client_interface: 'local-node', server_interface: 'br-client',
       // Kept from the package default: the site has no say in them.
       needless_timeout: '300', learning: '1', control_path: '/tmp/ddhcpd_ctl', log_level: '2',
     });
@@ -203,14 +203,16 @@ test('a site without a ddhcpd section leaves /etc/config/ddhcpd alone', () => {
   });
 });
 
-test('the init script starts one daemon from the written file, on br-client and bat0', () => {
+test('the init script starts one daemon from the written file, on local-node and br-client, with their networks as triggers', () => {
   withNode('single-domain', (work, root) => {
     const step = runUpgrade(work, root);
     assert.equal(step.status, 0, step.stderr);
     // openwrt-stub's rc.sh reads $STUB_ETC/config, as the real one reads /etc/config.
     const etc = path.join(work, 'etc');
     cpSync(path.join(root, 'etc/config'), path.join(etc, 'config'), { recursive: true });
-    writeFileSync(path.join(etc, 'config/network'), "config interface 'client'\n\toption device 'br-client'\n\nconfig interface 'bat0'\n\toption proto 'gluon_bat0'\n");
+    // Gluon's networks: `client` is the bridge br-client, `local_node` the next-node veth.
+    writeFileSync(path.join(etc, 'config/network'),
+      "config interface 'client'\n\toption device 'br-client'\n\nconfig interface 'local_node'\n\toption device 'local-node'\n\toption proto 'static'\n\nconfig interface 'bat0'\n\toption proto 'gluon_bat0'\n");
     const log = path.join(work, 'init.log');
     writeFileSync(log, '');
     const stub = path.join(__dirname, 'openwrt-stub');
@@ -221,7 +223,8 @@ test('the init script starts one daemon from the written file, on br-client and 
     assert.equal(r.stderr, '', 'validate_data accepts every value the step wrote');
     const calls = readFileSync(log, 'utf8').split('\n');
     assert.equal(calls.filter((l) => l === 'open_instance ').length, 1, calls.join('\n'));
-    assert.ok(calls.includes('set_param netdev br-client bat0'));
+    assert.ok(calls.includes('set_param netdev local-node br-client'));
+    assert.deepEqual(calls.filter((l) => l.startsWith('interface_trigger')), ['interface_trigger local_node', 'interface_trigger client']);
     assert.ok(calls.includes('start_service_rc 0'));
   });
 });

@@ -56,11 +56,11 @@ function reread(sections: readonly UciSection[]): UciValues {
   return v.value;
 }
 
-test('single-domain site: main from the ddhcpd section, Gluon interfaces, options 1, 28, 54, 3, 6', () => {
+test('single-domain site: main from the ddhcpd section, Gluon\'s local-node and br-client, options 1, 28, 54, 3, 6', () => {
   const s = written({ site: SINGLE, domain: undefined, node: undefined });
   assert.deepEqual(options(s, 'main'), {
     network: '10.116.224.0/20', block_size_pow: '2', block_timeout: '300', lease_time: '300',
-    spare_leases: '2', tentative_timeout: '15', client_interface: 'br-client', server_interface: 'bat0', enabled: '1',
+    spare_leases: '2', tentative_timeout: '15', client_interface: 'local-node', server_interface: 'br-client', enabled: '1',
   });
   const payload = (name: string): unknown => options(s, name)['payload'];
   assert.equal(payload('site_subnet_mask'), '255.255.128.0', 'prefix4 is a /17');
@@ -121,7 +121,7 @@ test('router and dns: another address, a list, or false for none', () => {
   assert.ok(none.some((x) => x.name === 'site_server_id'), 'option 54 stays');
 });
 
-test('a site without next_node.ip4: no options 54, 3 and 6, so the daemon uses br-client\'s address as server identifier', () => {
+test('a site without next_node.ip4: no options 54, 3 and 6, so the daemon uses local-node\'s address as server identifier', () => {
   const { next_node: _, ...site } = SINGLE;
   const s = written({ site, domain: undefined, node: undefined });
   assert.deepEqual(s.filter((x) => x.type === 'dhcp_option').map((x) => x.options.get('code')), ['1', '28']);
