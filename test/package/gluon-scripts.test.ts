@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { installPackageRoot, makeTempDir, requireBuild, requireCommand, ROOT } from './package-support';
@@ -62,19 +62,35 @@ test('autoupdater download.d stops ddhcpd; abort.d starts it again only when ena
   });
 });
 
-test('autoupdater scripts do nothing where ddhcpd is not installed', async () => {
+test('gluon-reload: ddhcpd stops before the network (330) and starts after the reconfigure, only when enabled (770)', async () => {
+  await withRoot(async (_work, root, log) => {
+    const reload = path.join(root, 'lib/gluon/reload.d');
+    assert.deepEqual(readdirSync(reload).sort(), ['330-ddhcpd-stop', '770-ddhcpd-start']);
+    stubInit(root, log, true);
+    for (const s of ['330-ddhcpd-stop', '770-ddhcpd-start']) assert.equal(ash(path.join(reload, s), { IPKG_INSTROOT: root }).status, 0);
+    assert.deepEqual(lines(log), ['init.d/ddhcpd stop', 'init.d/ddhcpd enabled', 'init.d/ddhcpd start']);
+    writeFileSync(log, '');
+    stubInit(root, log, false);
+    assert.equal(ash(path.join(reload, '770-ddhcpd-start'), { IPKG_INSTROOT: root }).status, 0);
+    assert.deepEqual(lines(log), ['init.d/ddhcpd enabled']);
+  });
+});
+
+test('autoupdater and gluon-reload scripts do nothing where ddhcpd is not installed', async () => {
   await withRoot(async (work, root, log) => {
     rmSync(path.join(root, 'etc/init.d/ddhcpd'));
-    for (const d of ['download.d', 'abort.d']) {
-      assert.equal(ash(path.join(root, `usr/lib/autoupdater/${d}/20ddhcpd`), { IPKG_INSTROOT: root, STUB_ETC: work }).status, 0);
+    for (const s of ['usr/lib/autoupdater/download.d/20ddhcpd', 'usr/lib/autoupdater/abort.d/20ddhcpd', 'lib/gluon/reload.d/330-ddhcpd-stop', 'lib/gluon/reload.d/770-ddhcpd-start']) {
+      assert.equal(ash(path.join(root, s), { IPKG_INSTROOT: root, STUB_ETC: work }).status, 0);
     }
     assert.deepEqual(lines(log), []);
   });
 });
 
-test('micron.d runs the follower every minute', async () => {
+test('micron.d runs the follower every minute; the multicast filter lets the claims out', async () => {
   await withRoot(async (_work, root) => {
     assert.equal(readFileSync(path.join(root, 'usr/lib/micron.d/ddhcpd'), 'utf8'), '* * * * * /usr/lib/ddhcpd/follow-gateway\n');
+    const rules = readFileSync(path.join(root, 'lib/gluon/ebtables/110-mcast-allow-ddhcpd'), 'utf8').split('\n').filter((l) => l.startsWith('rule '));
+    assert.deepEqual(rules, ["rule 'MULTICAST_OUT -p IPv6 --ip6-protocol udp --ip6-destination ff02::1234 --ip6-destination-port 1234 -j RETURN'"]);
   });
 });
 

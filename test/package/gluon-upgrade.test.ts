@@ -88,7 +88,8 @@ test('the upgrade step and its helpers pass shellcheck -s sh and parse under bus
   requireCommand('shellcheck');
   requireCommand('busybox');
   for (const f of ['files/lib/gluon/upgrade/560-ddhcpd', 'files/usr/lib/ddhcpd/ddhcpd-gluon', 'files/usr/lib/ddhcpd/follow-gateway',
-    'files/usr/lib/autoupdater/download.d/20ddhcpd', 'files/usr/lib/autoupdater/abort.d/20ddhcpd']) {
+    'files/usr/lib/autoupdater/download.d/20ddhcpd', 'files/usr/lib/autoupdater/abort.d/20ddhcpd',
+    'files/lib/gluon/reload.d/330-ddhcpd-stop', 'files/lib/gluon/reload.d/770-ddhcpd-start']) {
     const sc = spawnSync('shellcheck', ['-s', 'sh', path.join(ROOT, f)], { encoding: 'utf8' });
     assert.equal(sc.status, 0, `${f}:\n${sc.stdout}`);
     const ash = spawnSync('busybox', ['ash', '-n', path.join(ROOT, f)], { encoding: 'utf8' });
