@@ -107,7 +107,8 @@ export function configureFromSite(input: SiteInput): Result<SiteOutcome, string>
     if (o.marker !== undefined) continue;
     const value = section[o.site];
     if (value === undefined) {
-      if (o.fallback === undefined) errors.push(problem(['ddhcpd', o.site], 'missing; the network the nodes share out, inside prefix4'));
+      // The older package fell back to all of prefix4, next_node and the gateways' addresses included.
+      if (o.fallback === undefined) errors.push(problem(['ddhcpd', o.site], 'missing; name the part of prefix4 the nodes share out, clear of next_node and the gateways'));
       else main.set(o.uci, o.fallback);
       continue;
     }
