@@ -113,7 +113,7 @@ export function configureFromSite(input: SiteInput): Result<SiteOutcome, string>
       continue;
     }
     const text = scalarText(value);
-    if (text === undefined) errors.push(problem(['ddhcpd', o.site], `expected a number, got ${JSON.stringify(value)}`));
+    if (text === undefined) errors.push(problem(['ddhcpd', o.site], `expected a number or a string, got ${JSON.stringify(value)}`));
     else main.set(o.uci, text);
   }
   for (const [k, v] of FIXED_MAIN) main.set(k, v);
