@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(iproute2 udhcpc isc-dhcp-client busybox shellcheck procps gcc make python3)
+# nftables: the Gluon netns test filters the mesh hub as Gluon's ebtables rules do.
+want=(iproute2 udhcpc isc-dhcp-client busybox shellcheck procps gcc make python3 nftables)
 if [[ "${1:-}" == "--bench" ]]; then want+=(kea-admin kea-dhcp4-server dnsmasq-base); fi
 command -v node >/dev/null || want+=(nodejs npm)
 
