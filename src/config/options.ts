@@ -1,6 +1,6 @@
 // Every setting of the daemon in one table: its command-line flag, its UCI keys
 // (our layout, section `main`, and the older Gluon package's, section
-// `settings`), the parser that checks a value, the C default and the package's,
+// `settings`), its Gluon site key, the parser that checks a value, the C default and the package's,
 // the help text, and when a change takes effect. The commander program
 // (cli/args.ts), the UCI schema (ubus/uci-schema.ts), `ddhcpd -h`, the reload
 // (daemon.ts) and the tests that hold the shipped config and the README to it
@@ -41,6 +41,8 @@ interface SettingEntry<K extends keyof DaemonConfig> {
   readonly uci?: string;
   /** Option name in section `settings` of the older Gluon community package. */
   readonly legacyUci?: string;
+  /** Key under `ddhcpd` in a Gluon site.conf (that package's names); the upgrade step maps it (gluon/site-config.ts). */
+  readonly site?: string;
   /** Checks a value as text: the UCI value, and the flag's unless flagForm says otherwise. */
   readonly parse: (text: string) => ParseResult<DaemonConfig[K]>;
   readonly help: string;
@@ -139,12 +141,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     help: 'no client interface: take part in the block protocol, serve no DHCP', reload: 'protocol',
   }),
   setting({
-    key: 'tentativeTimeoutSec', flag: '-t <seconds>', uci: 'tentative_timeout', legacyUci: 'tentative_timeout',
+    key: 'tentativeTimeoutSec', flag: '-t <seconds>', uci: 'tentative_timeout', legacyUci: 'tentative_timeout', site: 'tentative_timeout',
     parse: intIn(2, PORT_SECONDS), help: 'tentative timeout: time required for a block to be claimed, at least 2',
     packageDefault: '15', reload: 'protocol',
   }),
   setting({
-    key: 'network', flag: '-N <network/len>', uci: 'network', legacyUci: 'block_network', parse: parseNetwork,
+    key: 'network', flag: '-N <network/len>', uci: 'network', legacyUci: 'block_network', site: 'range', parse: parseNetwork,
     help: 'network to announce and manage blocks in', defaultText: '10.0.0.0/24', packageDefault: '', reload: 'protocol',
   }),
   setting({
@@ -153,12 +155,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     help: 'DHCP option: code, length and that many decimal bytes (repeatable; UCI: dhcp_option sections)', reload: 'live',
   }),
   setting({
-    key: 'blockSizePow', flag: '-b <pow>', uci: 'block_size_pow', legacyUci: 'block_size_pow',
+    key: 'blockSizePow', flag: '-b <pow>', uci: 'block_size_pow', legacyUci: 'block_size_pow', site: 'block_size',
     parse: intIn(0, MAX_BLOCK_SIZE_POW), help: `block size is 2^pow addresses, 0 to ${MAX_BLOCK_SIZE_POW}`,
     packageDefault: '2', reload: 'protocol',
   }),
   setting({
-    key: 'blockTimeoutSec', flag: '-B <seconds>', uci: 'block_timeout', legacyUci: 'block_timeout', parse: intIn(4, PORT_SECONDS),
+    key: 'blockTimeoutSec', flag: '-B <seconds>', uci: 'block_timeout', legacyUci: 'block_timeout', site: 'block_timeout',
+    parse: intIn(4, PORT_SECONDS),
     help: 'block claim timeout', packageDefault: '300', reload: 'protocol',
   }),
   setting({
@@ -166,7 +169,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     help: 'time until needless blocks are given back', packageDefault: '300', reload: 'protocol',
   }),
   setting({
-    key: 'spareLeases', flag: '-s <leases>', uci: 'spare_leases', legacyUci: 'spare_leases', parse: intIn(0, PORT_SECONDS),
+    key: 'spareLeases', flag: '-s <leases>', uci: 'spare_leases', legacyUci: 'spare_leases', site: 'spare_leases',
+    parse: intIn(0, PORT_SECONDS),
     help: 'spare leases to keep free, at least (plus the clients of the last claim time)', packageDefault: '2', reload: 'protocol',
   }),
   setting({
@@ -178,7 +182,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     help: 'skip the learning phase', packageDefault: '1', reload: 'start',
   }),
   setting({
-    key: 'leaseTimeSec', uci: 'lease_time', legacyUci: 'dhcp_lease_time', parse: (t) => parseDuration(t, 1, MAX_LEASE_SEC),
+    key: 'leaseTimeSec', uci: 'lease_time', legacyUci: 'dhcp_lease_time', site: 'dhcp_lease_time',
+    parse: (t) => parseDuration(t, 1, MAX_LEASE_SEC),
     help: 'lease time, seconds or 30m/1h/1d; option 51 wins', defaultText: '300', packageDefault: '300', reload: 'live',
   }),
   setting({

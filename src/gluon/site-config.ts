@@ -4,6 +4,7 @@
 // the site key out. The result is checked with the daemon's own UCI schema, so
 // whatever this writes, the daemon accepts.
 
+import { SETTINGS } from '../config/options';
 import { formatIpv4, parseIpv4, parseNetwork, type Network } from '../config/parse';
 import { mapUciConfig } from '../ubus/uci-schema';
 import type { UciOptionValue, UciSection, UciValues } from '../ubus/uci-values';
@@ -50,12 +51,12 @@ interface SiteOption {
  */
 export const SITE_OPTIONS: readonly SiteOption[] = [
   { site: 'enabled', section: 'main', uci: 'enabled', fallback: '1', marker: 'site_enabled' },
-  { site: 'range', section: 'main', uci: 'network', fallback: undefined },
-  { site: 'block_size', section: 'main', uci: 'block_size_pow', fallback: '2' },
-  { site: 'block_timeout', section: 'main', uci: 'block_timeout', fallback: '300' },
-  { site: 'dhcp_lease_time', section: 'main', uci: 'lease_time', fallback: '300' },
-  { site: 'spare_leases', section: 'main', uci: 'spare_leases', fallback: '2' },
-  { site: 'tentative_timeout', section: 'main', uci: 'tentative_timeout', fallback: '15' },
+  // The daemon's settings that a site may set: their site keys live in the option table.
+  ...SETTINGS.flatMap((s): SiteOption[] => (s.site === undefined || s.uci === undefined ? [] : [{
+    site: s.site, section: 'main', uci: s.uci,
+    // The package's defaults are the older package's; a network the site must name.
+    fallback: s.packageDefault === '' ? undefined : s.packageDefault,
+  }])),
   // Ours: router and DNS follow batman-adv's gateway (files/usr/lib/ddhcpd/follow-gateway).
   { site: 'follow_gateway', section: GLUON_SECTION, uci: 'follow_gateway', fallback: '0', marker: 'site_follow_gateway' },
 ];
