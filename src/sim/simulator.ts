@@ -200,7 +200,7 @@ export class Simulator {
   addClient(node: number): number {
     const index = this.clients.length;
     const mac = Uint8Array.of(0x02, 0x5a, (index >>> 24) & 255, (index >>> 16) & 255, (index >>> 8) & 255, index & 255);
-    const client: SimClient = { index, model: new DhcpClient(mac, this.clientRng.fork()), node, gen: 0 };
+    const client: SimClient = { index, model: new DhcpClient(mac, this.clientRng.fork(), this.options.clientTiming), node, gen: 0 };
     this.clients.push(client);
     this.byMac.set(formatMac(mac), index);
     this.applyClient(client, client.model.start(this.now));
@@ -559,8 +559,8 @@ export class Simulator {
     const owners = this.ownership.ownersOf(block).length;
     if (owners === 0) this.counters.ackInUnownedBlock++;
     const dup = this.addresses.bind(lease.ip, client.index, lease.expiresAt, this.ownership.epochOf(block), owners > 1, this.now);
-    if (dup !== undefined && dup.cause === 'bug' && this.options.failOnDuplicate) {
-      this.fail(`${formatIp(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
+    if (dup !== undefined && (dup.cause === 'bug' || this.options.strictDuplicates === true) && this.options.failOnDuplicate) {
+      this.fail(`${formatIp(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (${dup.cause}; block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
     }
   }
 }
