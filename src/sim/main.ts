@@ -17,7 +17,7 @@ function printFigures(f: SimFigures, cpuSec: number, replay: string): void {
     ['nodes', String(f.nodes)],
     ['virtual minutes', fmt(f.virtualMinutes)],
     ['time to spare leases (max / median)', `${fmt(f.readyMaxSec)} s / ${fmt(f.readyMedianSec)} s (${f.neverReady} nodes never)`],
-    ['double-owned moments', `${f.doubleOwnedMoments} (longest ${f.maxConflictMs.toFixed(0)} ms; ${f.partitionConflicts} across partitions)`],
+    ['double-owned moments', `${f.doubleOwnedMoments} (longest ${f.maxConflictMs.toFixed(0)} ms; ${f.partitionConflicts} across partitions; ${f.doubleOwnedBetweenCNodes} between two C nodes)`],
     ['duplicate addresses', `${f.duplicateAddresses} (+${f.duplicatesAfterOwnerChange} after an owner lost its block or state, +${f.duplicatesWhileContested} while two nodes owned the block)`],
     ['addresses held by two clients at once', String(f.duplicatesAny)],
     ['multicast per node per minute', `${fmt(f.mcastPacketsPerNodeMin, 2)} packets, ${fmt(f.mcastBytesPerNodeMin, 0)} bytes`],

@@ -21,6 +21,8 @@ export interface SimFigures {
   readonly doubleOwnedMoments: number;
   readonly partitionConflicts: number;
   readonly maxConflictMs: number;
+  /** Double ownerships between two C nodes (SimOptions.exemptPair): C's own, reported apart. */
+  readonly doubleOwnedBetweenCNodes: number;
   /** Addresses ACKed to a second client while the first held them, unexplained. */
   readonly duplicateAddresses: number;
   /** The same, after the block changed hands or its owner lost its state (the protocol cannot prevent these). */
@@ -97,6 +99,7 @@ export function summarize(sim: Simulator, convergence: Disagreements, audit: Dis
     doubleOwnedMoments: own.doubleOwnedMoments,
     partitionConflicts: own.partitionConflicts,
     maxConflictMs: own.maxConflictMs,
+    doubleOwnedBetweenCNodes: own.exemptMoments,
     duplicateAddresses: dups.filter((d) => d.cause === 'bug').length,
     duplicatesAfterOwnerChange: dups.filter((d) => d.cause === 'ownerChanged').length,
     duplicatesWhileContested: dups.filter((d) => d.cause === 'contested').length,

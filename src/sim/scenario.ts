@@ -21,6 +21,9 @@ export interface Scenario {
   readonly latencyMin: number;
   readonly latencyMax: number;
   readonly waves: number;
+  /** Share of datagrams held up by up to spike-max ms more (reordering across claim rounds). */
+  readonly spike: number;
+  readonly spikeMax: number;
   readonly clientLatency: number;
   /** 0: size the network for the node count (8 times the blocks needed). */
   readonly prefixLen: number;
@@ -85,11 +88,13 @@ export interface Scenario {
   /** Seconds into the run when every node restarts without state, each within reboot-all-over s, down for down-min..down-max s; negative: none. */
   readonly rebootAllAt: number;
   readonly rebootAllOver: number;
+  /** 1: the mass reboot loses every node's state; 0: each node restores its state file. */
+  readonly rebootAllFresh: number;
 }
 
 export const DEFAULT_SCENARIO: Scenario = {
   seed: 1, nodes: 50, minutes: 60,
-  loss: 0.01, duplicate: 0.005, latencyMin: 2, latencyMax: 40, waves: 4, clientLatency: 2,
+  loss: 0.01, duplicate: 0.005, latencyMin: 2, latencyMax: 40, waves: 4, spike: 0, spikeMax: 3000, clientLatency: 2,
   prefixLen: 0, blockSizePow: 3, spareLeases: 2, blockTimeout: 60, tentativeTimeout: 15, needlessTimeout: 300, leaseTime: 300, learning: 1,
   startSpread: 30, lateFraction: 0.05,
   churn: 0.5, downMin: 10, downMax: 180, freshRestart: 0,
@@ -97,7 +102,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   partitionAt: -1, partitionFor: 120, partitionFraction: 0.5,
   quiet: 300, auditEvery: 300, conflictWindow: 0, deliverAtOnce: 0, strict: 0, clientRetry: 0, cNodes: 0,
   giveUp: 0, joinAt: -1, crowd: 0, crowdAt: 0, arrivalRate: 0, arrivalAt: 0, arrivalFor: 0, arrivalWarmup: 0,
-  flood: 0, floodAt: 0, floodRate: 1000, rebootAllAt: -1, rebootAllOver: 600,
+  flood: 0, floodAt: 0, floodRate: 1000, rebootAllAt: -1, rebootAllOver: 600, rebootAllFresh: 1,
 };
 
 /** Gluon's next-node address stand-in: the same on every node, outside the managed range. */
@@ -168,7 +173,7 @@ export function chooseConflictWindow(s: Scenario): Millis {
   // A conflict ends when the loser hears the winner's claim: a few latencies, or up to
   // the next refresh (a quarter block timeout) when a healed partition revealed it.
   // With loss, later announcements may be needed too.
-  return 4 * s.latencyMax + s.blockTimeout * 250 + (s.loss > 0 ? s.blockTimeout * 1000 : 0);
+  return 4 * s.latencyMax + s.blockTimeout * 250 + (s.loss > 0 ? s.blockTimeout * 1000 : 0) + (s.spike > 0 ? s.spikeMax : 0);
 }
 
 /** `replay` overrides the printed command for runs a test scripts by hand. */
@@ -177,7 +182,7 @@ export function createSimulator(s: Scenario, createCore: CoreFactory, replay = f
     seed: s.seed,
     createCore: s.cNodes > 0 ? withCNodes(createCore) : createCore,
     coreConfig: buildCoreConfig(s),
-    network: { latencyMinMs: s.latencyMin, latencyMaxMs: s.latencyMax, loss: s.loss, duplicate: s.duplicate, multicastWaves: s.waves },
+    network: { latencyMinMs: s.latencyMin, latencyMaxMs: s.latencyMax, loss: s.loss, duplicate: s.duplicate, multicastWaves: s.waves, spike: s.spike, spikeMaxMs: s.spikeMax },
     serverId: SERVER_ID,
     clientLatencyMs: s.clientLatency,
     conflictWindowMs: chooseConflictWindow(s),
@@ -185,6 +190,12 @@ export function createSimulator(s: Scenario, createCore: CoreFactory, replay = f
     replay,
     failOnDuplicate: true,
     strictDuplicates: s.strict === 1,
+    ownershipJudgement: {
+      exemptPair: (a, b) => isCNode(s, a) && isCNode(s, b),
+      // A claim takes 3T/2 (C: three housekeeping runs of T>>1 s): one begun in the last
+      // moments of a partition ends after the heal, never having heard the owner.
+      healGraceMs: 2 * s.tentativeTimeout * 1000 + 4 * s.latencyMax,
+    },
     clientTiming: { retryMs: s.clientRetry },
     deliverAtOnce: s.deliverAtOnce === 1,
   });
@@ -200,7 +211,7 @@ export function scheduleScenario(sim: Simulator, s: Scenario): Workloads {
   const calmAt = Math.max(0, endMs - s.quiet * 1000);
   for (let i = 0; i < s.nodes; i++) {
     const node = sim.addNode();
-    if (i >= s.nodes - s.cNodes) sim.nodeAt(node).nodeId = C_NODE_ID;
+    if (isCNode(s, i)) sim.nodeAt(node).nodeId = C_NODE_ID;
     const late = rng.chance(s.lateFraction) && calmAt > s.startSpread * 1000;
     const startAt = late ? rng.between(s.startSpread * 1000, calmAt) : rng.between(0, s.startSpread * 1000);
     sim.at(Math.round(startAt), () => sim.startNode(node));
@@ -214,7 +225,7 @@ export function scheduleScenario(sim: Simulator, s: Scenario): Workloads {
   }
   sim.at(calmAt, () => {
     sim.heal();
-    sim.network.update({ loss: 0, duplicate: 0 });
+    sim.network.update({ loss: 0, duplicate: 0, spike: 0 });
   });
   // Forked last, so that runs without workloads draw exactly as they did before.
   const workloads = new Workloads(sim, s, rng.fork());
@@ -263,6 +274,11 @@ function scheduleClients(sim: Simulator, s: Scenario, rng: SimRng, calmAt: Milli
       if (leaveAt < calmAt) sim.at(Math.round(leaveAt), () => (release ? sim.releaseClient(client) : sim.leaveClient(client)));
     });
   }
+}
+
+/** The last cNodes of the scenario's nodes run the C model (a node joining later runs ours). */
+function isCNode(s: Scenario, index: number): boolean {
+  return index >= s.nodes - s.cNodes && index < s.nodes;
 }
 
 /** The C model serves no clients: with C nodes, the draw is folded onto our nodes (the first ones). */

@@ -5,6 +5,7 @@ import type { CoreConfig, DropReason, Input, Ipv4, Millis } from '../core/types'
 import type { DhcpMessage } from '../wire/dhcp-message';
 import type { ClientTiming } from './dhcp-client';
 import type { NetworkParams } from './network';
+import type { OwnershipJudgement } from './ownership';
 import type { CoreFactory } from './sim-node';
 import type { Transcoder } from './transcode';
 
@@ -31,6 +32,13 @@ export interface SimOptions {
    * block). The user sees two hosts with one address either way.
    */
   readonly strictDuplicates?: boolean;
+  /**
+   * Which double ownerships are not ours to prevent: exemptPair for two C daemons
+   * (c-node.ts), who share the id zero so neither yields to the other's INQUIRE, the C
+   * protocol's flaw; healGraceMs for a claim run while a partition hid the owner, which
+   * completes just after the heal. Any other pair, at any other time, is judged.
+   */
+  readonly ownershipJudgement?: OwnershipJudgement;
   /** How the simulated clients pace their retries (default: RFC 2131's backoff). */
   readonly clientTiming?: ClientTiming;
   /**

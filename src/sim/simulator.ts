@@ -76,7 +76,7 @@ export class Simulator {
     this.rng = createRng(options.seed);
     this.network = new Network(options.network, this.rng.fork());
     this.clientRng = this.rng.fork();
-    this.ownership = new OwnershipTracker((a, b) => this.network.canHear(a, b), options.conflictWindowMs);
+    this.ownership = new OwnershipTracker((a, b) => this.network.canHear(a, b), options.conflictWindowMs, options.ownershipJudgement);
     const { prefix, prefixLen, blockSizePow } = options.coreConfig;
     this.geo = makeGeometry(prefix, prefixLen, blockSizePow);
   }
@@ -184,8 +184,7 @@ export class Simulator {
   }
 
   heal(): void {
-    this.network.heal();
-    this.ownership.updateReachability(this.now);
+    this.ownership.updateReachability(this.now, this.network.heal());
   }
 
   nodeAt(index: number): SimNode {

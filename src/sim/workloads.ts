@@ -152,7 +152,7 @@ export class Workloads {
     });
   }
 
-  /** Every node stops within `rebootAllOver` s and comes back without state after downMin..downMax s. */
+  /** Every node stops within `rebootAllOver` s and comes back after downMin..downMax s, without state unless rebootAllFresh is 0. */
   private scheduleMassReboot(): void {
     const { sim, s, rng } = this;
     const from = s.rebootAllAt * 1000;
@@ -173,7 +173,7 @@ export class Workloads {
       const downMs = Math.round(rng.between(s.downMin, s.downMax) * 1000);
       sim.at(stopAt, () => {
         sim.stopNode(node.index);
-        sim.at(sim.now + downMs, () => sim.startNode(node.index, false));
+        sim.at(sim.now + downMs, () => sim.startNode(node.index, s.rebootAllFresh === 0));
       });
     }
   }
