@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCore } from '../../src/core/node';
+import type { Duplicate } from '../../src/sim/addresses';
 import { runScenario, type SimRun } from '../../src/sim/run';
 import { DEFAULT_SCENARIO, formatReplay, type Scenario } from '../../src/sim/scenario';
 
@@ -52,29 +53,47 @@ test('5 % and 20 % loss with duplication, delay spikes and reordering, on a crow
   }
 });
 
+// Islands that cannot hear each other may claim one block and lease one address in it to
+// a client on each side: no protocol can prevent that, so those duplicates (both ACKs
+// inside the split, while two islands owned the block) are counted, not failed. Nothing
+// else is excused: no block doubled between connected nodes, every node agreeing on every
+// owner once healed, and no address handed out again after the heal.
+const PARTITION: Scenario = { ...BASE, prefixLen: 22, loss: 0.02, latencyMax: 100, partitionAt: 180, partitionFor: 300, partitionFraction: 0.4, clientsPerNodeHour: 60, strict: 0 };
+const PARTITION_SEEDS = [1, 2, 3];
+
+function splitDuplicates(run: SimRun, s: Scenario): { during: number; after: Duplicate[] } {
+  const healAt = (s.partitionAt + s.partitionFor) * 1000;
+  const after = run.sim.addresses.duplicates.filter((d) => d.cause !== 'contested' || d.at > healAt || d.at < s.partitionAt * 1000);
+  return { during: run.sim.addresses.duplicates.length - after.length, after };
+}
+
 test('a partition that heals, with clients arriving on both sides', (t) => {
-  // Islands that cannot hear each other may claim one block and lease one address in it
-  // to a client on each side: no protocol can prevent that. And after the heal the winner
-  // of such a block knows nothing of the loser's leases, so it may hand one of them out
-  // again while the loser's client still holds it, until that lease runs out (the C
-  // protocol has no way to pass leases on). Those duplicates, and only those, are allowed:
-  // one of the two leases granted while two islands owned the block, within a lease time
-  // of the split. Nothing else: no block doubled between connected nodes, no duplicate
-  // otherwise, every node agreeing on every owner once healed. They are counted in the
-  // diagnostics: the strict judgement (Scenario.strict) would fail this run.
-  for (const seed of [1, 2, 3]) {
-    const s: Scenario = { ...BASE, seed, prefixLen: 22, loss: 0.02, latencyMax: 100, partitionAt: 180, partitionFor: 300, partitionFraction: 0.4, clientsPerNodeHour: 60, strict: 0 };
+  for (const seed of PARTITION_SEEDS) {
+    const s: Scenario = { ...PARTITION, seed };
     const run = runScenario(s, createCore);
     const f = run.figures;
     const replay = formatReplay(s);
-    const split = { from: s.partitionAt * 1000, to: (s.partitionAt + s.partitionFor) * 1000 };
-    const unexcused = run.sim.addresses.duplicates.filter((d) => d.cause !== 'contested' || d.at < split.from || d.at > split.to + s.leaseTime * 1000);
-    t.diagnostic(`${replay}: ${brief(run)}, duplicates of a split block ${f.duplicatesAny - unexcused.length}`);
-    assert.deepEqual(unexcused, [], `duplicates not explained by the split; replay: ${replay}`);
+    const dups = splitDuplicates(run, s);
+    t.diagnostic(`${replay}: ${brief(run)}, duplicates inside the split ${dups.during}, after the heal ${dups.after.length} (judged by the TODO below)`);
     assert.equal(f.doubleOwnedMoments, 0, `two connected nodes owned one block; replay: ${replay}`);
+    assert.equal(f.duplicateAddresses, 0, `a duplicate no owner change explains; replay: ${replay}`);
     assert.equal(f.convergence.count, 0, `${f.convergence.examples.join('\n')}\nreplay: ${replay}`);
     assert.equal(f.audit.count, 0, `${f.audit.examples.join('\n')}\nreplay: ${replay}`);
     assert.ok(f.acks > 100, `clients were served: ${f.acks}`);
+  }
+});
+
+// Known failure (TODO, reported on every run): after the heal the winner of a block both
+// islands owned knows nothing of the loser's leases and hands their addresses out again
+// while the loser's clients still hold them (until they renew and are NAKed). The winner
+// does learn of the conflict (the loser's UPDATECLAIM from a smaller id), so a core could
+// keep that block's free addresses back for a lease time. Seeds 1-3: 3, 0 and 2 such
+// duplicates before the claim rework (7b27bd2), 6, 0 and 1 after it.
+test('after a partition heals, no address is handed out again while its first holder keeps it', { todo: 'the winner of a split block re-leases the loser\'s addresses' }, () => {
+  for (const seed of PARTITION_SEEDS) {
+    const s: Scenario = { ...PARTITION, seed };
+    const dups = splitDuplicates(runScenario(s, createCore), s);
+    assert.deepEqual(dups.after, [], `addresses handed out again after the heal; replay: ${formatReplay(s)}`);
   }
 });
 
