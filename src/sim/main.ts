@@ -66,7 +66,9 @@ function main(): number {
     const cpu = process.cpuUsage(start);
     printFigures(figures, (cpu.user + cpu.system) / 1e6, formatReplay(scenario));
     printWorkload(workload, scenario);
-    return figures.duplicateAddresses + figures.convergence.count + figures.audit.count > 0 ? 1 : 0;
+    // Strict, as test/sim/claim-safety.test.ts judges: any double ownership between connected nodes fails too.
+    const strictFailures = scenario.strict === 1 ? figures.doubleOwnedMoments + figures.duplicatesAny : 0;
+    return figures.duplicateAddresses + figures.convergence.count + figures.audit.count + strictFailures > 0 ? 1 : 0;
   } catch (e) {
     if (e instanceof SimInvariantError) {
       console.error(e.message);

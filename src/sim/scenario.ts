@@ -75,9 +75,10 @@ export interface Scenario {
   readonly giveUp: number;
   /** Seconds into the run when one more node joins without state, its client asking at once; negative: none. */
   readonly joinAt: number;
-  /** Clients arriving together at node 0 at crowd-at seconds. */
+  /** Clients arriving together at each of the first crowd-nodes nodes at crowd-at seconds. */
   readonly crowd: number;
   readonly crowdAt: number;
+  readonly crowdNodes: number;
   /** New clients per second at node 0 from arrival-at for arrival-for seconds; the first arrival-warmup seconds are not measured. */
   readonly arrivalRate: number;
   readonly arrivalAt: number;
@@ -103,7 +104,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   clientsPerNodeHour: 6, clientStay: 1800, roamsPerClientHour: 2, rebootOnRoam: 0.3, releaseOnLeave: 0.5,
   partitionAt: -1, partitionFor: 120, partitionFraction: 0.5,
   quiet: 300, auditEvery: 300, conflictWindow: 0, deliverAtOnce: 0, strict: 0, clientRetry: 0, cNodes: 0,
-  giveUp: 0, joinAt: -1, crowd: 0, crowdAt: 0, arrivalRate: 0, arrivalAt: 0, arrivalFor: 0, arrivalWarmup: 0,
+  giveUp: 0, joinAt: -1, crowd: 0, crowdAt: 0, crowdNodes: 1, arrivalRate: 0, arrivalAt: 0, arrivalFor: 0, arrivalWarmup: 0,
   flood: 0, floodAt: 0, floodRate: 1000, rebootAllAt: -1, rebootAllOver: 600, rebootAllFresh: 1,
 };
 

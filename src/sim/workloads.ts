@@ -17,7 +17,7 @@ export interface WorkloadFigures {
   /** Seconds from the joining node's start (its client's first DISCOVER) to that client's ACK; undefined: never. */
   readonly joinWaitSec: number | undefined;
   readonly crowdClients: number;
-  /** Waits of the crowd's clients that were leased, ascending, in seconds. */
+  /** Waits of the crowds' clients that were leased, ascending, in seconds. */
   readonly crowdWaitsSec: readonly number[];
   /** Clients that arrived in the measured part of the stream, and of those, the ones not leased within the give-up time. */
   readonly arrivalsMeasured: number;
@@ -69,7 +69,7 @@ export class Workloads {
       const at = s.crowdAt * 1000;
       this.crowdAt = at;
       sim.at(at, () => {
-        for (let k = 0; k < s.crowd; k++) this.addClient(0);
+        for (let node = 0; node < Math.min(s.crowdNodes, s.nodes); node++) for (let k = 0; k < s.crowd; k++) this.addClient(node);
       });
     }
     if (s.arrivalRate > 0) this.scheduleArrivals();
@@ -91,7 +91,7 @@ export class Workloads {
     const { prefixLen, blockSizePow } = sim.options.coreConfig;
     return {
       joinWaitSec: waitsSince(this.joinAt)[0],
-      crowdClients: s.crowd,
+      crowdClients: s.crowd * Math.min(s.crowdNodes, s.nodes),
       crowdWaitsSec: waitsSince(this.crowdAt),
       arrivalsMeasured: this.arrivalsMeasured,
       arrivalsUnserved: this.arrivalsMeasured - servedInTime,

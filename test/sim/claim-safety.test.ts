@@ -43,12 +43,25 @@ function check(t: { diagnostic(msg: string): void }, s: Scenario): SimRun {
   return run;
 }
 
+const LOSSY: Partial<Scenario> = { duplicate: 0.02, latencyMin: 1, latencyMax: 300, spike: 0.02, spikeMax: 4000 };
+
 test('5 % and 20 % loss with duplication, delay spikes and reordering, on a crowded network', (t) => {
   // 25 nodes on 128 blocks of 4: clients fill a third of it, so claims meet often.
   for (const loss of [0.05, 0.2]) {
     for (const seed of [1, 2]) {
-      const run = check(t, { ...BASE, seed, loss, duplicate: 0.02, latencyMin: 1, latencyMax: 300, spike: 0.02, spikeMax: 4000, prefixLen: 23 });
+      const run = check(t, { ...BASE, ...LOSSY, seed, loss, prefixLen: 23 });
       assert.ok(run.figures.acks > 100, `clients were served: ${run.figures.acks}`);
+    }
+  }
+});
+
+test('5 % and 20 % loss while crowds arrive at ten nodes at once: their demand-driven claims meet', (t) => {
+  // 25 nodes, crowds of 20 at ten of them in the same millisecond, on 256 blocks of 4:
+  // about 60 blocks are claimed in one round from a network a few nodes already use.
+  for (const loss of [0.05, 0.2]) {
+    for (const seed of [3, 4]) {
+      const run = check(t, { ...BASE, ...LOSSY, seed, loss, prefixLen: 22, clientsPerNodeHour: 10, crowd: 20, crowdNodes: 10, crowdAt: 200 });
+      assert.equal(run.workload.crowdWaitsSec.length, 200, 'every client of the crowds was leased');
     }
   }
 });
@@ -128,9 +141,10 @@ test('mixed meshes with C daemons (node id zero): they lose every tie and are ne
   }
 });
 
+/** 100 nodes, ~170 clients renewing; every node restarts within 10 virtual minutes, down 10-120 s. */
 const MASS_REBOOT: Scenario = {
-  ...BASE, nodes: 30, minutes: 20, quiet: 180, prefixLen: 22, clientsPerNodeHour: 20, clientStay: 36000,
-  rebootAllAt: 300, rebootAllOver: 300, downMin: 10, downMax: 60,
+  ...BASE, nodes: 100, minutes: 25, quiet: 180, prefixLen: 21, loss: 0.02, clientsPerNodeHour: 10, clientStay: 36000,
+  rebootAllAt: 240, rebootAllOver: 600, downMin: 10, downMax: 120,
 };
 
 function rebootFigures(run: SimRun): string {
@@ -138,8 +152,8 @@ function rebootFigures(run: SimRun): string {
   return `packets/node/min recovering ${w.rebootPacketsPerNodeMin?.toFixed(2)} (busiest minute ${w.rebootPeakPacketsPerNodeMin?.toFixed(2)})`;
 }
 
-test('a mass reboot from state files: every node restarts within 5 minutes while clients keep renewing', (t) => {
-  for (const seed of [1, 2, 3]) t.diagnostic(rebootFigures(check(t, { ...MASS_REBOOT, seed, rebootAllFresh: 0 })));
+test('a mass reboot from state files: 100 nodes restart within 10 minutes while clients keep renewing', (t) => {
+  for (const seed of [1, 2]) t.diagnostic(rebootFigures(check(t, { ...MASS_REBOOT, seed, rebootAllFresh: 0 })));
 });
 
 // Known failure of the current core, kept as the scenario asks (TODO, reported on every run):
@@ -148,8 +162,8 @@ test('a mass reboot from state files: every node restarts within 5 minutes while
 // clients goes to a new one. The claim rework does not address it; the fix would be on
 // the lease side (e.g. keep a re-claimed block's addresses back for a lease time, or
 // take a renewing client's address as leased).
-test('a mass reboot without state: every node restarts within 5 minutes while clients keep renewing', { todo: 'duplicates after an owner lost its state (cause ownerChanged) on the current core' }, (t) => {
-  for (const seed of [1, 2, 3]) t.diagnostic(rebootFigures(check(t, { ...MASS_REBOOT, seed })));
+test('a mass reboot without state: 100 nodes restart within 10 minutes while clients keep renewing', { todo: 'duplicates after an owner lost its state (cause ownerChanged) on the current core' }, (t) => {
+  for (const seed of [1, 2]) t.diagnostic(rebootFigures(check(t, { ...MASS_REBOOT, seed })));
 });
 
 test('crowds and a steady stream of new clients: demand-driven claims stay single', (t) => {
