@@ -63,10 +63,14 @@ export function macKey(chaddr: Uint8Array): number {
   return n;
 }
 
-/** Free addresses to have at hand or on the way: `spare_leases` plus the recent arrivals, with headroom. */
+/**
+ * Free addresses to have at hand or on the way: `spare_leases` plus the recent arrivals, with
+ * headroom. Rounded down: a lone new client (1.25 -> 1) should not claim a block that the
+ * needless timeout gives back five minutes later, every time one comes.
+ */
 export function spareTarget(st: NodeState, now: Millis): number {
   const arrivals = st.arrivals.count(now);
-  return st.cfg.spareLeases + Math.ceil(arrivals * ARRIVAL_MARGIN);
+  return st.cfg.spareLeases + Math.floor(arrivals * ARRIVAL_MARGIN);
 }
 
 /** Blocks this node may hold (claiming or ours): `max_leases` in whole blocks, at least one. */

@@ -176,7 +176,7 @@ test('expiry: a claimed block is free again at its announced timeout', () => {
 test('needless: an unused block is given back after needlessTimeoutSec unless its leases are needed', () => {
   const core = ownedCore(5);
   // Seven new clients at once: one free lease is left in block 5, and the arrivals ask for
-  // spareLeases + 7 * 1.25 = 11 at hand, so two more blocks are claimed in one round.
+  // spareLeases + floor(7 * 1.25) = 10 at hand, so two more blocks are claimed in one round.
   for (let c = 1; c <= 7; c++) core.handle({ kind: 'dhcp', msg: discover(c) }, 23_000);
   const claiming = core.view().blocks().filter((b) => b.state === 'claiming').map((b) => b.index);
   assert.equal(claiming.length, 2);

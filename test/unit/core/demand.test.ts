@@ -47,7 +47,7 @@ test('a crowd at a node with one block: one claim round asks for all the blocks 
   const now = 20_000;
   const first = discoverAll(core, range(1, 30), now);
   assert.equal(replies(first).length, 8, 'block 5 serves the first eight');
-  // 30 arrivals want 2 + ceil(1.25 * 30) = 40 at hand: 5 blocks more (the 22 left waiting among them).
+  // 30 arrivals want 2 + floor(1.25 * 30) = 39 at hand: 5 blocks more (the 22 left waiting among them).
   assert.equal(core.view().counts().blocksClaiming, 5);
   const rounds = multicasts(advance(core, now + 300)).map(inquiredIndexes);
   assert.equal(rounds.length, 1, 'one INQUIRE');
@@ -66,7 +66,7 @@ test('a client with nothing to offer is demand too: an empty node claims for it 
   assert.equal(core.view().counts().blocksClaiming, 0, 'nothing wanted with no spare leases');
   const out = discoverAll(core, [1, 2, 3], 1000);
   assert.deepEqual(events(out), ['dropped:noFreeLease', 'dropped:noFreeLease', 'dropped:noFreeLease']);
-  assert.equal(core.view().counts().blocksClaiming, 1, 'three clients, 1.25 * 3 = 4 addresses: one block of 8');
+  assert.equal(core.view().counts().blocksClaiming, 1, 'three clients, floor(1.25 * 3) = 3 addresses: one block of 8');
 });
 
 test('when arrivals stop the target falls back to the spare leases within one claim latency', () => {
