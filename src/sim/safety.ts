@@ -35,11 +35,17 @@ export const SAFETY_SCENARIOS = {
   sameInstant2: (seed: number): Scenario => sameInstant(seed, 2, 1),
   sameInstant20: (seed: number): Scenario => sameInstant(seed, 20, 1),
   sameInstant20NoLearning: (seed: number): Scenario => sameInstant(seed, 20, 0),
+  // Ten clients at every one of 20 nodes in the millisecond they all start, on 128 blocks.
+  sameInstantEveryNode: (seed: number): Scenario => ({ ...sameInstant(seed, 20, 1), prefixLen: 23, crowd: 10, crowdNodes: 20 }),
   // A fifth C nodes, with churn and loss; half C nodes started at once.
   mixedChurn: (seed: number): Scenario => ({
     ...SAFETY_BASE, seed, minutes: 10, quiet: 150, nodes: 20, cNodes: 4, loss: 0.05, latencyMax: 150, churn: 2, downMin: 10, downMax: 120, prefixLen: 23,
   }),
   mixedSameInstant: (seed: number): Scenario => ({ ...SAFETY_BASE, seed, minutes: 10, quiet: 150, nodes: 10, cNodes: 5, startSpread: 0, learning: 0, prefixLen: 24, crowd: 30 }),
+  // Crowds of 20 at our 15 nodes while 5 C nodes claim beside them, 10 % loss, 128 blocks.
+  mixedCrowdsLoss: (seed: number): Scenario => ({
+    ...SAFETY_BASE, ...LOSSY, seed, minutes: 10, quiet: 150, nodes: 20, cNodes: 5, loss: 0.1, prefixLen: 23, clientsPerNodeHour: 10, crowd: 20, crowdNodes: 15, crowdAt: 100,
+  }),
   // 100 nodes, ~170 clients renewing; every node restarts within 10 virtual minutes, down 10-120 s.
   massRebootWithState: (seed: number): Scenario => ({ ...massReboot(seed), rebootAllFresh: 0 }),
   massRebootFresh: (seed: number): Scenario => massReboot(seed),

@@ -86,13 +86,17 @@ test('nodes started in the same millisecond without state, a crowd arriving at o
       assert.equal(run.workload.crowdWaitsSec.length, 40, 'the whole crowd was leased');
     }
   }
+  for (const seed of [1, 2]) {
+    const run = check(t, 'sameInstantEveryNode', seed);
+    assert.equal(run.workload.crowdWaitsSec.length, 200, 'every client at every node was leased');
+  }
   // Two without learning; five, learning on and off.
   check(t, 'sameInstant2', 4, { learning: 0 });
   for (const learning of [1, 0]) check(t, 'sameInstant2', 3, { nodes: 5, learning });
 });
 
 test('mixed meshes with C daemons (node id zero): they lose every tie and are never doubled with ours', (t) => {
-  const runs = [check(t, 'mixedChurn', 1), check(t, 'mixedSameInstant', 2), check(t, 'mixedSameInstant', 3, { learning: 1, crowdAt: 5 })];
+  const runs = [check(t, 'mixedChurn', 1), check(t, 'mixedSameInstant', 2), check(t, 'mixedSameInstant', 3, { learning: 1, crowdAt: 5 }), check(t, 'mixedCrowdsLoss', 4)];
   for (const run of runs) {
     const cNodes = run.sim.nodes.filter((n) => n.nodeId === C_NODE_ID);
     const cOwned = cNodes.reduce((k, n) => k + run.sim.ownership.blocksOf(n.index).size, 0);
