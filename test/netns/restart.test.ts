@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DhcpClient } from './clients';
-import { blockOf, blockRows, nodeIdOf, ownBlocks, statistic } from './ctl-text';
+import { blockOf, blockRows, nodeIdOf, ownBlocks, statistic, waitSettled } from './ctl-text';
 import { Lab, REPO, sh, sleep, waitFor, type DaemonHandle } from './lab';
 
 /**
@@ -55,21 +55,6 @@ async function killHard(h: DaemonHandle): Promise<void> {
   await waitFor(`node ${h.node} to die`, () => h.proc.signalCode !== null || h.proc.exitCode !== null, 5_000, 20);
 }
 
-/** Until the node's own blocks have not changed for longer than a claim takes (-t 2: 2.25 s) and none is being claimed. */
-async function settled(lab: Lab, h: DaemonHandle): Promise<void> {
-  let last = '';
-  let since = Date.now();
-  await waitFor(`node ${h.node}'s blocks to settle`, () => {
-    const rows = blockRows(lab, h);
-    const now = JSON.stringify([...ownBlocks(lab, h)].sort());
-    if (now !== last) {
-      last = now;
-      since = Date.now();
-    }
-    return rows.every((r) => r.state !== 3) && Date.now() - since > 3_000;
-  }, 20_000, 200);
-}
-
 describe('kill -9 with 9 leases, restart within seconds', { timeout: 150_000 }, () => {
   const lab = new Lab();
   const daemons: DaemonHandle[] = [];
@@ -93,7 +78,7 @@ describe('kill -9 with 9 leases, restart within seconds', { timeout: 150_000 }, 
     const addresses = new Map(mine.map((c) => [c.client, c.client.current() as string]));
     // The crowd of nine may still have a block on the way (claims follow arrivals for one claim
     // latency, 2.6 s at -t 2): let it settle.
-    await settled(lab, d0);
+    await waitSettled(lab, d0);
     const blocksBefore = ownBlocks(lab, d0);
     const id0 = nodeIdOf(lab, d0);
     for (const ip of addresses.values()) assert.ok(blocksBefore.has(blockOf(ip)), `${ip} not in a block of node 0`);
@@ -172,7 +157,7 @@ describe('a reboot longer than the claims: the node wins its blocks back and its
   test('inquired again at once, won within the learning phase, leases back', async () => {
     const [d0, d1] = daemons as [DaemonHandle, DaemonHandle];
     const addresses = mine.map((c) => c.current() as string);
-    await settled(lab, d0);
+    await waitSettled(lab, d0);
     // The blocks its clients live in; a spare block the arrivals asked for is not worth winning back.
     const blocksBefore = new Set(addresses.map((ip) => blockOf(ip)));
     for (const b of blocksBefore) assert.ok(ownBlocks(lab, d0).has(b), `block ${b} of a client is node 0's`);
