@@ -110,7 +110,12 @@ for (const profile of PROFILES.filter((p) => (values.profile ?? '').split(',').i
     // a client not leased 3 s after its first DISCOVER gives up (perfdhcp-like).
     const o = run({ ...base, seed: 1, nodes: 2, prefixLen: 16, arrivalRate: 100, arrivalAt: settle, arrivalFor: 40, arrivalWarmup: 20, giveUp: 3, minutes: (settle + 60) / 60 });
     const wl = o.run?.workload;
-    row(p, 'steady 100/s (2 nodes, /16)', wl === undefined ? 'n/a' : `${pct(wl.arrivalsUnserved, wl.arrivalsMeasured)} of ${wl.arrivalsMeasured} not leased within 3 s`, o);
+    const w = wl?.arrivalWaitsSec ?? [];
+    const at = (q: number): number | undefined => w[Math.min(w.length - 1, Math.floor(q * w.length))];
+    row(
+      p, 'steady 100/s (2 nodes, /16)', wl === undefined ? 'n/a' : `${pct(wl.arrivalsUnserved, wl.arrivalsMeasured)} of ${wl.arrivalsMeasured} not leased within 3 s`, o,
+      w.length === 0 ? '' : `waits of those leased: median ${sec(at(0.5))}, p99 ${sec(at(0.99))}, max ${sec(w[w.length - 1])}`,
+    );
   }
 
   if (only.has('flood')) {

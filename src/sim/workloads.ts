@@ -22,6 +22,8 @@ export interface WorkloadFigures {
   /** Clients that arrived in the measured part of the stream, and of those, the ones not leased within the give-up time. */
   readonly arrivalsMeasured: number;
   readonly arrivalsUnserved: number;
+  /** Waits of the measured arrivals that were leased, ascending, in seconds. */
+  readonly arrivalWaitsSec: readonly number[];
   readonly floodClients: number;
   /** Blocks the flooded node (node 0) owns at the end, and how many the network has. */
   readonly floodNodeBlocks: number;
@@ -95,6 +97,7 @@ export class Workloads {
       crowdWaitsSec: waitsSince(this.crowdAt),
       arrivalsMeasured: this.arrivalsMeasured,
       arrivalsUnserved: this.arrivalsMeasured - servedInTime,
+      arrivalWaitsSec: waits.filter((w) => this.measuredStarts.has(w.since)).map((w) => w.ms / 1000).sort((a, b) => a - b),
       floodClients: s.flood,
       floodNodeBlocks: s.flood > 0 ? sim.ownership.blocksOf(0).size : 0,
       totalBlocks: 2 ** (32 - prefixLen - blockSizePow),
