@@ -42,6 +42,12 @@ export const SAFETY_SCENARIOS = {
     ...SAFETY_BASE, seed, minutes: 10, quiet: 150, nodes: 20, cNodes: 4, loss: 0.05, latencyMax: 150, churn: 2, downMin: 10, downMax: 120, prefixLen: 23,
   }),
   mixedSameInstant: (seed: number): Scenario => ({ ...SAFETY_BASE, seed, minutes: 10, quiet: 150, nodes: 10, cNodes: 5, startSpread: 0, learning: 0, prefixLen: 24, crowd: 30 }),
+  // A busy mesh, where C claims within a few received multicasts: 50 nodes, 10 of them C,
+  // churn with fresh restarts of the C nodes (C keeps no state), crowds at 20 of ours.
+  mixedBusy: (seed: number): Scenario => ({
+    ...SAFETY_BASE, ...LOSSY, seed, minutes: 10, quiet: 150, nodes: 50, cNodes: 10, loss: 0.05, churn: 2, downMin: 10, downMax: 90, prefixLen: 22,
+    clientsPerNodeHour: 20, crowd: 10, crowdNodes: 20, crowdAt: 240,
+  }),
   // Crowds of 20 at our 15 nodes while 5 C nodes claim beside them, 10 % loss, 128 blocks.
   mixedCrowdsLoss: (seed: number): Scenario => ({
     ...SAFETY_BASE, ...LOSSY, seed, minutes: 10, quiet: 150, nodes: 20, cNodes: 5, loss: 0.1, prefixLen: 23, clientsPerNodeHour: 10, crowd: 20, crowdNodes: 15, crowdAt: 100,

@@ -55,6 +55,17 @@ test('learning for B, then three INQUIREs T>>1 s apart, ours at the fourth house
   assert.equal(ownedAt(runTimers(noLearning, 0, 60000))?.at, 21000);
 });
 
+test('in a busy mesh every multicast received runs housekeeping: three of them and the claim is won', () => {
+  const node = new CNode({ ...CFG, learning: false }, createRng(5), 0);
+  const first = inquires(runTimers(node, 0, 0));
+  assert.deepEqual(first, [0]);
+  const heard: Effect[] = [];
+  // Peers' refreshes for blocks far from ours, 100 ms apart.
+  for (let k = 1; k <= 3; k++) heard.push(...node.handle(peer({ command: DdhcpCommand.UpdateClaim, claims: [{ blockIndex: 60 + k, timeoutSec: 60, reserved: 0 }] }), k * 100));
+  assert.equal(heard.filter((e) => e.kind === 'multicast' && e.msg.command === DdhcpCommand.Inquire).length, 2, 'INQUIREs two and three');
+  assert.ok(heard.some((e) => e.kind === 'event' && e.event.kind === 'blockOwned'), 'ours at the third packet heard (the fourth housekeeping)');
+});
+
 test('an INQUIRE for a block it owns is answered with an UPDATECLAIM at once', () => {
   const node = new CNode({ ...CFG, learning: false }, createRng(2), 0);
   const owned = ownedAt(runTimers(node, 0, 30000));
@@ -82,8 +93,9 @@ test('a larger id inquiring its claim makes it back off, unless its third INQUIR
     const msg = first.find((e) => e.effect.kind === 'multicast' && e.effect.msg.command === DdhcpCommand.Inquire)?.effect;
     assert.ok(msg?.kind === 'multicast' && msg.msg.command === DdhcpCommand.Inquire);
     const block = msg.msg.blocks[0] as number;
-    node.handle(peer({ command: DdhcpCommand.Inquire, blocks: [block] }), heardAt);
-    const owned = ownedAt(runTimers(node, heardAt, 40000));
+    // The INQUIRE is a multicast: C runs housekeeping right after taking it.
+    const atOnce = node.handle(peer({ command: DdhcpCommand.Inquire, blocks: [block] }), heardAt).map((effect) => ({ at: heardAt, effect }));
+    const owned = ownedAt([...atOnce, ...runTimers(node, heardAt, 40000)]);
     assert.equal(owned?.index === block, wins, `peer heard at ${heardAt} ms: block ${block}, C owned ${owned?.index}`);
   }
 });

@@ -96,7 +96,7 @@ test('nodes started in the same millisecond without state, a crowd arriving at o
 });
 
 test('mixed meshes with C daemons (node id zero): they lose every tie and are never doubled with ours', (t) => {
-  const runs = [check(t, 'mixedChurn', 1), check(t, 'mixedSameInstant', 2), check(t, 'mixedSameInstant', 3, { learning: 1, crowdAt: 5 }), check(t, 'mixedCrowdsLoss', 4)];
+  const runs = [check(t, 'mixedChurn', 1), check(t, 'mixedSameInstant', 2), check(t, 'mixedSameInstant', 3, { learning: 1, crowdAt: 5 }), check(t, 'mixedCrowdsLoss', 4), check(t, 'mixedBusy', 5)];
   for (const run of runs) {
     const cNodes = run.sim.nodes.filter((n) => n.nodeId === C_NODE_ID);
     const cOwned = cNodes.reduce((k, n) => k + run.sim.ownership.blocksOf(n.index).size, 0);
