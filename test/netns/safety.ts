@@ -11,16 +11,24 @@ import type { DhcpClient } from './clients';
 import { parseBlockRows, parseNodeId } from './ctl-text';
 import type { DaemonHandle } from './lab';
 
+const TENTATIVE = 1;
 const OURS = 4;
 const SHOW_BLOCKS = encodeControlRequest({ kind: 'showBlocks' });
 
 /** One `-b` request on the control socket; undefined when the daemon does not answer (down, restarting). */
-export function readBlocks(h: DaemonHandle, timeoutMs = 2_000): Promise<{ nodeId: string; ours: Set<number> } | undefined> {
+export interface OwnTable {
+  readonly nodeId: string;
+  readonly ours: Set<number>;
+  /** Blocks a peer is inquiring, with that peer's id (our own claims in progress are not listed by `-b`). */
+  readonly inquired: Map<number, string>;
+}
+
+export function readBlocks(h: DaemonHandle, timeoutMs = 2_000): Promise<OwnTable | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const socket = net.connect(h.ctl);
     const timer = setTimeout(() => finish(undefined), timeoutMs);
-    function finish(v: { nodeId: string; ours: Set<number> } | undefined): void {
+    function finish(v: OwnTable | undefined): void {
       clearTimeout(timer);
       socket.destroy();
       resolve(v);
@@ -32,7 +40,9 @@ export function readBlocks(h: DaemonHandle, timeoutMs = 2_000): Promise<{ nodeId
       const text = Buffer.concat(chunks).toString('latin1');
       const nodeId = parseNodeId(text);
       if (nodeId === undefined) return finish(undefined);
-      finish({ nodeId, ours: new Set(parseBlockRows(text).filter((r) => r.state === OURS).map((r) => r.index)) });
+      const rows = parseBlockRows(text);
+      const ours = new Set(rows.filter((r) => r.state === OURS).map((r) => r.index));
+      finish({ nodeId, ours, inquired: new Map(rows.filter((r) => r.state === TENTATIVE).map((r) => [r.index, r.owner])) });
     });
   });
 }
@@ -60,11 +70,15 @@ export class SafetyMonitor {
   readonly addressViolations: string[] = [];
   /** Samples in which a block was ours on two nodes that could not hear each other. */
   unconnectedOverlapSamples = 0;
+  /** Date.now() of the last such sample. */
+  lastUnconnectedOverlapAt: number | undefined;
   /** Samples in which two clients shared an address while they were allowed to. */
   toleratedDuplicateSamples = 0;
   readonly addressesSeen = new Set<string>();
   readonly nodeIds = new Set<string>();
   maxOwnedBlocks = 0;
+  /** Per block, every node id seen inquiring or owning it: two or more mean the block was contended. */
+  private readonly claimants = new Map<number, Set<string>>();
   private stopped = true;
   private loop: Promise<void> | undefined;
   private readonly started = Date.now();
@@ -91,6 +105,16 @@ export class SafetyMonitor {
       for (const b of t.ours) owners.set(b, [...(owners.get(b) ?? []), node]);
     });
     this.maxOwnedBlocks = Math.max(this.maxOwnedBlocks, owned);
+    const claimant = (block: number, id: string): void => {
+      const ids = this.claimants.get(block) ?? new Set<string>();
+      ids.add(id);
+      this.claimants.set(block, ids);
+    };
+    for (const t of tables) {
+      if (t === undefined) continue;
+      for (const b of t.ours) claimant(b, t.nodeId);
+      for (const [b, id] of t.inquired) claimant(b, id);
+    }
     const connected = this.opts.connected ?? (() => true);
     let unconnected = false;
     for (const [block, nodes] of owners) {
@@ -102,7 +126,10 @@ export class SafetyMonitor {
         }
       }
     }
-    if (unconnected) this.unconnectedOverlapSamples++;
+    if (unconnected) {
+      this.unconnectedOverlapSamples++;
+      this.lastUnconnectedOverlapAt = Date.now();
+    }
 
     const holders = new Map<string, number[]>();
     addresses.forEach((ip, i) => {
@@ -140,9 +167,13 @@ export class SafetyMonitor {
     await this.loop;
   }
 
+  contendedBlocks(): number {
+    return [...this.claimants.values()].filter((ids) => ids.size > 1).length;
+  }
+
   summary(): string {
     return `${this.samples} samples (${this.partialSamples} with a daemon down), ${this.addressesSeen.size} distinct addresses, ` +
-      `${this.nodeIds.size} node ids, at most ${this.maxOwnedBlocks} blocks owned, ${this.unconnectedOverlapSamples} samples with a block ours ` +
+      `${this.nodeIds.size} node ids, at most ${this.maxOwnedBlocks} blocks owned, ${this.contendedBlocks()} blocks inquired or owned by two nodes or more, ${this.unconnectedOverlapSamples} samples with a block ours ` +
       `on both sides of a partition, ${this.toleratedDuplicateSamples} with a tolerated shared address`;
   }
 }
