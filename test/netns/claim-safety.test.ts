@@ -51,8 +51,11 @@ interface ColdStart {
 
 /**
  * Four daemons started in the same second in a 16-block network (62 addresses for 48
- * clients and the spare leases: the last blocks are fought over), 12 udhcpc per node started at once, loss on every bat0 from the first
- * packet. Sampled until every client has a lease and for one block timeout more.
+ * clients and the spare leases: the last blocks are fought over), 12 udhcpc per node
+ * started at once, loss on every bat0 from the first packet. A node that claimed more
+ * than its clients took gives the empty blocks back after 6 s (-n), and the nodes still
+ * short of addresses contend for them once their claims have run out at the peers.
+ * Sampled until every client has a lease and for one block timeout more.
  */
 async function coldStart(s: ColdStart): Promise<string> {
   const lab = new Lab();
@@ -61,7 +64,7 @@ async function coldStart(s: ColdStart): Promise<string> {
     for (const i of nodes) lab.addNode(i);
     const plugs = nodes.flatMap((i) => plugCrowd(lab, i, 12));
     const loss = meshLoss(lab, nodes, s.percent, s.where);
-    const daemons = nodes.map((i) => lab.startDaemon(i, [...TIMERS, '-N', '10.0.128.0/26', '-s', '2', ...(s.learning ? [] : ['-L'])]));
+    const daemons = nodes.map((i) => lab.startDaemon(i, [...TIMERS, '-N', '10.0.128.0/26', '-s', '2', '-n', '6', ...(s.learning ? [] : ['-L'])]));
     const clients = startClients(lab, plugs);
     const monitor = new SafetyMonitor({ daemons: () => daemons, clients: () => clients });
     monitor.start(SAMPLE_MS);
@@ -78,9 +81,10 @@ async function coldStart(s: ColdStart): Promise<string> {
       const final = clients.map((c) => c.client.current());
       assert.equal(new Set(final).size, clients.length, `duplicate addresses at the end: ${final.join(' ')}`);
       const lost = daemons.reduce((n, d) => n + (d.log.match(/block \d+ lost to node/g)?.length ?? 0), 0);
+      const givenBack = daemons.reduce((n, d) => n + (d.log.match(/block \d+ given back/g)?.length ?? 0), 0);
       return `learning ${s.learning ? 'on' : 'off'}, ${s.percent} % loss on ${s.where.input ? 'input' : ''}${s.where.input && s.where.output ? '+' : ''}` +
         `${s.where.output ? 'output' : ''}: ${clients.length} clients bound after ${boundAfter} ms, ${dropped} mesh packets dropped, ` +
-        `${lost} owned blocks lost in a tie-break; ${monitor.summary()}`;
+        `${lost} owned blocks lost in a tie-break, ${givenBack} given back; ${monitor.summary()}`;
     } finally {
       await monitor.stop();
     }
