@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import { DhcpClient } from './clients';
 import { blockRows, nodeIdOf } from './ctl-text';
 import { Lab, sleep, waitFor, type DaemonHandle } from './lab';
-import { meshLoss, partition } from './nft';
+import { meshLoss, partition, type Loss } from './nft';
 import { readBlocks, SafetyMonitor, type WatchedClient } from './safety';
 
 /** Claim rounds 1 s apart, refresh every 2 s, claims and learning last 8 s. */
@@ -49,61 +49,81 @@ interface ColdStart {
   readonly where: { input: boolean; output: boolean };
 }
 
+/** A cold-start lab with its namespaces, clients' plugs and loss rules in place, nothing running yet. */
+interface ColdLab {
+  readonly s: ColdStart;
+  readonly lab: Lab;
+  readonly nodes: readonly number[];
+  readonly plugs: readonly { ns: string; node: number }[];
+  readonly loss: Loss;
+}
+
 /**
- * Four daemons started in the same second in a 16-block network (62 addresses for 48
- * clients and the spare leases: the last blocks are fought over), 12 udhcpc per node
- * started at once, loss on every bat0 from the first packet. A node that claimed more
- * than its clients took gives the empty blocks back after 6 s (-n), and the nodes still
- * short of addresses contend for them once their claims have run out at the peers.
+ * Four nodes in a 16-block network (62 addresses for 48 clients and the spare leases:
+ * the last blocks are fought over), 12 client namespaces each, loss on every bat0.
+ * Namespaces are made with synchronous commands, so every lab is made before any
+ * daemon runs: otherwise making one lab would stall the sampling of another.
+ */
+function prepareColdStart(s: ColdStart, labs: Lab[]): ColdLab {
+  const lab = new Lab();
+  labs.push(lab);
+  const nodes = [0, 1, 2, 3];
+  for (const i of nodes) lab.addNode(i);
+  const plugs = nodes.flatMap((i) => plugCrowd(lab, i, 12));
+  return { s, lab, nodes, plugs, loss: meshLoss(lab, nodes, s.percent, s.where) };
+}
+
+/**
+ * The four daemons started in the same second, the 48 udhcpc at once. A node that claimed
+ * more than its clients took gives the empty blocks back after 6 s (-n), and the nodes
+ * still short of addresses contend for them once their claims have run out at the peers.
  * Sampled until every client has a lease and for one block timeout more.
  */
-async function coldStart(s: ColdStart): Promise<string> {
-  const lab = new Lab();
+async function coldStart(p: ColdLab): Promise<string> {
+  const { s, lab, nodes, loss } = p;
+  const daemons = nodes.map((i) => lab.startDaemon(i, [...TIMERS, '-N', '10.0.128.0/26', '-s', '2', '-n', '6', ...(s.learning ? [] : ['-L'])]));
+  const clients = startClients(lab, p.plugs);
+  const monitor = new SafetyMonitor({ daemons: () => daemons, clients: () => clients });
+  monitor.start(SAMPLE_MS);
+  const t0 = Date.now();
   try {
-    const nodes = [0, 1, 2, 3];
-    for (const i of nodes) lab.addNode(i);
-    const plugs = nodes.flatMap((i) => plugCrowd(lab, i, 12));
-    const loss = meshLoss(lab, nodes, s.percent, s.where);
-    const daemons = nodes.map((i) => lab.startDaemon(i, [...TIMERS, '-N', '10.0.128.0/26', '-s', '2', '-n', '6', ...(s.learning ? [] : ['-L'])]));
-    const clients = startClients(lab, plugs);
-    const monitor = new SafetyMonitor({ daemons: () => daemons, clients: () => clients });
-    monitor.start(SAMPLE_MS);
-    const t0 = Date.now();
-    try {
-      await waitFor('every client to get a lease', () => allBound(clients), 100_000, 200);
-      const boundAfter = Date.now() - t0;
-      await sleep(BLOCK_TIMEOUT_MS);
-      await monitor.stop();
-      const dropped = loss.dropped();
-      assert.ok(dropped > 0, 'nftables dropped no mesh packet');
-      assertSafe(monitor);
-      assert.equal(monitor.nodeIds.size, nodes.length);
-      const final = clients.map((c) => c.client.current());
-      assert.equal(new Set(final).size, clients.length, `duplicate addresses at the end: ${final.join(' ')}`);
-      const lost = daemons.reduce((n, d) => n + (d.log.match(/block \d+ lost to node/g)?.length ?? 0), 0);
-      const givenBack = daemons.reduce((n, d) => n + (d.log.match(/block \d+ given back/g)?.length ?? 0), 0);
-      return `learning ${s.learning ? 'on' : 'off'}, ${s.percent} % loss on ${s.where.input ? 'input' : ''}${s.where.input && s.where.output ? '+' : ''}` +
-        `${s.where.output ? 'output' : ''}: ${clients.length} clients bound after ${boundAfter} ms, ${dropped} mesh packets dropped, ` +
-        `${lost} owned blocks lost in a tie-break, ${givenBack} given back; ${monitor.summary()}`;
-    } finally {
-      await monitor.stop();
-    }
+    await waitFor('every client to get a lease', () => allBound(clients), 100_000, 200);
+    const boundAfter = Date.now() - t0;
+    await sleep(BLOCK_TIMEOUT_MS);
+    await monitor.stop();
+    const dropped = loss.dropped();
+    assert.ok(dropped > 0, 'nftables dropped no mesh packet');
+    assertSafe(monitor);
+    assert.equal(monitor.nodeIds.size, nodes.length);
+    const final = clients.map((c) => c.client.current());
+    assert.equal(new Set(final).size, clients.length, `duplicate addresses at the end: ${final.join(' ')}`);
+    const lost = daemons.reduce((n, d) => n + (d.log.match(/block \d+ lost to node/g)?.length ?? 0), 0);
+    const givenBack = daemons.reduce((n, d) => n + (d.log.match(/block \d+ given back/g)?.length ?? 0), 0);
+    return `learning ${s.learning ? 'on' : 'off'}, ${s.percent} % loss on ${s.where.input ? 'input' : ''}${s.where.input && s.where.output ? '+' : ''}` +
+      `${s.where.output ? 'output' : ''}: ${clients.length} clients bound after ${boundAfter} ms, ${dropped} mesh packets dropped, ` +
+      `${lost} owned blocks lost in a tie-break, ${givenBack} given back; ${monitor.summary()}`;
   } finally {
-    await lab.close();
+    await monitor.stop();
   }
 }
 
 describe('cold starts in the same second under loss: no block owned twice, no address held twice', { timeout: 200_000 }, () => {
+  const labs: Lab[] = [];
+  after(async () => {
+    for (const lab of labs) await lab.close();
+  });
+
   test('learning on and off, 5 % and 20 % loss of the mesh traffic, 48 clients each, four labs at once', async () => {
     const both = { input: true, output: true };
     const input = { input: true, output: false };
+    const prepared = [
+      { learning: true, percent: 5, where: both },
+      { learning: false, percent: 5, where: both },
+      { learning: true, percent: 20, where: input },
+      { learning: false, percent: 20, where: input },
+    ].map((s) => prepareColdStart(s, labs));
     // Four small labs side by side: each is idle most of the time, waiting on claim rounds.
-    const results = await Promise.allSettled([
-      coldStart({ learning: true, percent: 5, where: both }),
-      coldStart({ learning: false, percent: 5, where: both }),
-      coldStart({ learning: true, percent: 20, where: input }),
-      coldStart({ learning: false, percent: 20, where: input }),
-    ]);
+    const results = await Promise.allSettled(prepared.map((p) => coldStart(p)));
     for (const r of results) if (r.status === 'fulfilled') log(r.value);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) throw failed[0]?.reason;
