@@ -5,7 +5,7 @@
 // client was leased instead of polling for it. The Lab kills what is tracked.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LAB_OPTIONS, MESH_NETWORK, NEXT_NODE_IP, sh, sleep, type Lab } from '../test/netns/lab';
 import { bundlePath, ctlBundlePath } from './servers';
@@ -44,9 +44,9 @@ export interface MeshNode {
   readonly proc: ChildProcess;
   /** Epoch ms when the daemon was spawned. */
   readonly startedAt: number;
-  /** Log lines matching the pattern given at start, kept whole however long the log grows. */
-  readonly matched: string[];
-  /** The last few KB of its output, to say why a daemon died. */
+  /** Its log lines that match (the first 20). */
+  matching(re: RegExp): string[];
+  /** The last lines of its output, to say why a daemon died. */
   tail(): string;
 }
 
@@ -57,7 +57,7 @@ export function exitNote(node: MeshNode): string | undefined {
   return `${node.impl} node ${node.index} exited (code ${p.exitCode}, signal ${p.signalCode}): ${node.tail().trim().split('\n').slice(-4).join(' | ')}`;
 }
 
-export function startNode(lab: Lab, index: number, impl: Impl, timers: Timers, keep?: RegExp, extra: readonly string[] = []): MeshNode {
+export function startNode(lab: Lab, index: number, impl: Impl, timers: Timers, extra: readonly string[] = []): MeshNode {
   const ns = lab.nodeNs(index);
   const ctlPath = path.join(lab.dir, `ctl-${index}`);
   const flags = ['-c', 'br-client', '-i', 'bat0', '-N', MESH_NETWORK, '-b', String(BLOCK_SIZE_POW), '-s', '2',
@@ -70,20 +70,17 @@ export function startNode(lab: Lab, index: number, impl: Impl, timers: Timers, k
   // The C node's default server identifier is the network's .1; Gluon gives it the next-node address.
   else if (c !== undefined) cmd = [c, ...flags, '-o', `54:4:${NEXT_NODE_IP}`, ...extra];
   else throw new Error('DDHCPD_C_BINARY is not set');
-  const proc = lab.track(spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] }));
-  const matched: string[] = [];
-  let partial = '';
-  let tail = '';
-  const read = (d: Buffer): void => {
-    tail = (tail + d.toString()).slice(-4096);
-    if (keep === undefined) return;
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const l of lines) if (keep.test(l) && matched.length < 20) matched.push(l);
+  // A file, not a pipe: a bench process busy making namespaces cannot stall a daemon's logging.
+  const logFile = path.join(lab.dir, `node-${index}.log`);
+  const fd = openSync(logFile, 'a');
+  const proc = lab.track(spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['ignore', fd, fd] }));
+  closeSync(fd);
+  const lines = (): string[] => readFileSync(logFile, 'utf8').split('\n');
+  return {
+    impl, index, ns, ctlPath, proc, startedAt: Date.now(),
+    matching: (re) => lines().filter((l) => re.test(l)).slice(0, 20),
+    tail: () => lines().slice(-5).join('\n'),
   };
-  proc.stdout?.on('data', read);
-  proc.stderr?.on('data', read);
-  return { impl, index, ns, ctlPath, proc, startedAt: Date.now(), matched, tail: () => tail };
 }
 
 /**
@@ -93,7 +90,8 @@ export function startNode(lab: Lab, index: number, impl: Impl, timers: Timers, k
  */
 export async function addReadyNode(lab: Lab, index: number): Promise<void> {
   const ns = lab.addNode(index);
-  const until = Date.now() + 10_000;
+  // Generous: the other scenarios' namespace set-up runs synchronously in this process.
+  const until = Date.now() + 60_000;
   while (Date.now() < until) {
     const out = sh('ip', ['-n', ns, '-6', 'addr', 'show', 'dev', 'bat0', 'scope', 'link'], { allowFail: true });
     if (out.includes('fe80') && !out.includes('tentative')) return;
