@@ -340,7 +340,7 @@ export class Daemon implements DaemonApi {
     this.log.level = next.logLevel;
     const protocolChanged = prev.network.prefix !== next.network.prefix || prev.network.prefixLen !== next.network.prefixLen ||
       prev.blockSizePow !== next.blockSizePow || prev.blockTimeoutSec !== next.blockTimeoutSec ||
-      prev.tentativeTimeoutSec !== next.tentativeTimeoutSec || prev.spareLeases !== next.spareLeases ||
+      prev.tentativeTimeoutSec !== next.tentativeTimeoutSec || prev.spareLeases !== next.spareLeases || prev.maxLeases !== next.maxLeases ||
       prev.needlessTimeoutSec !== next.needlessTimeoutSec || prev.dhcpEnabled !== next.dhcpEnabled;
     if (protocolChanged) {
       this.log.warn('reload: network or protocol parameters changed; restarting the protocol state');

@@ -57,6 +57,7 @@ export function parseArgs(argv: readonly string[]): Result<CliOutcome, string> {
     .option('-n <seconds>', 'time until needless blocks are given back (default 300)')
     .option('-s <leases>', 'spare leases to keep free (default 2)')
     .option('-L', 'skip the learning phase')
+    .option('--max-leases <n>', 'most addresses this node may hold in its blocks (default half the network)')
     .option('-d', 'accepted for compatibility; ddhcpd always runs in the foreground (procd supervises it)')
     .option('-D', 'run in the foreground and log to the console (default)')
     .option('-C <path>', 'path of the control socket (default /tmp/ddhcpd_ctl)')
@@ -96,6 +97,7 @@ export function parseArgs(argv: readonly string[]): Result<CliOutcome, string> {
     if (typeof o['n'] === 'string') s.needlessTimeoutSec = check('-n', parseIntInRange(o['n'], 1, 65535));
     if (typeof o['s'] === 'string') s.spareLeases = check('-s', parseIntInRange(o['s'], 0, 65535));
     if (o['L'] === true) s.learning = false;
+    if (typeof o['maxLeases'] === 'string') s.maxLeases = check('--max-leases', parseIntInRange(o['maxLeases'], 1, 2 ** 24));
     if (typeof o['C'] === 'string') s.controlPath = o['C'];
     if (typeof o['H'] === 'string') s.hook = o['H'];
     if (typeof o['v'] === 'number') s.logLevel = 2 + o['v'];

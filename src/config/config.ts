@@ -13,6 +13,8 @@ export interface DaemonConfig {
   readonly tentativeTimeoutSec: number;
   readonly needlessTimeoutSec: number;
   readonly spareLeases: number;
+  /** The most addresses one node holds in its blocks; undefined: half the network (maxLeasesOf). */
+  readonly maxLeases: number | undefined;
   readonly learning: boolean;
   readonly dhcpEnabled: boolean;
   /** User options in the order given; defaults are added by buildOptionStore. */
@@ -37,6 +39,7 @@ export const DEFAULTS: DaemonConfig = {
   tentativeTimeoutSec: 15,
   needlessTimeoutSec: 300,
   spareLeases: 2,
+  maxLeases: undefined,
   learning: true,
   dhcpEnabled: true,
   options: [],
@@ -65,6 +68,10 @@ export function checkConfig(cfg: DaemonConfig): string[] {
   }
   if (cfg.tentativeTimeoutSec < 2) problems.push('tentative timeout must be at least 2 seconds');
   if (cfg.blockTimeoutSec < 4) problems.push('block timeout must be at least 4 seconds');
+  const blockSize = 2 ** cfg.blockSizePow;
+  if (cfg.maxLeases !== undefined && cfg.maxLeases < blockSize) {
+    problems.push(`max leases ${cfg.maxLeases} is less than one block of 2^${cfg.blockSizePow}; use at least ${blockSize}`);
+  }
   return problems;
 }
 
@@ -93,6 +100,15 @@ export function buildOptionStore(cfg: DaemonConfig): OptionEntry[] {
   return store;
 }
 
+/**
+ * The cap on one node's share of the network. Half of it by default: a flood of
+ * random MACs at one node leaves the other half to the rest of the mesh, and a
+ * crowd of a hundred at one node of a /20 stays far below it.
+ */
+export function maxLeasesOf(cfg: DaemonConfig): number {
+  return cfg.maxLeases ?? Math.floor(2 ** (32 - cfg.network.prefixLen) / 2);
+}
+
 export function toCoreConfig(cfg: DaemonConfig, nodeId: NodeId): CoreConfig {
   return {
     nodeId,
@@ -103,6 +119,7 @@ export function toCoreConfig(cfg: DaemonConfig, nodeId: NodeId): CoreConfig {
     tentativeTimeoutSec: cfg.tentativeTimeoutSec,
     needlessTimeoutSec: cfg.needlessTimeoutSec,
     spareLeases: cfg.spareLeases,
+    maxLeases: maxLeasesOf(cfg),
     learning: cfg.learning,
     dhcpEnabled: cfg.dhcpEnabled,
     options: buildOptionStore(cfg),

@@ -159,7 +159,7 @@ export function sweepExpired(st: NodeState, now: number): void {
 
 /** Starts claiming a free block. */
 export function markClaiming(st: NodeState, index: number): Block {
-  const b: Block = { index, state: 'claiming', claimCount: 0, timeoutAt: undefined, own: undefined, lastAnswerAt: -Infinity };
+  const b: Block = { index, state: 'claiming', claimCount: 0, timeoutAt: undefined, own: undefined, lastAnswerAt: -Infinity, firstInquireAt: undefined };
   st.held.set(index, b);
   st.heldCache = undefined;
   st.claiming.add(index);
@@ -168,7 +168,7 @@ export function markClaiming(st: NodeState, index: number): Block {
 
 /** Makes a block ours with the given lease slots; `timeoutAt` is what peers believe (last announcement + B). */
 export function markOurs(st: NodeState, index: number, own: OwnBlock, timeoutAt: Millis): Block {
-  const b: Block = { index, state: 'ours', claimCount: 3, timeoutAt, own, lastAnswerAt: -Infinity };
+  const b: Block = { index, state: 'ours', claimCount: 3, timeoutAt, own, lastAnswerAt: -Infinity, firstInquireAt: undefined };
   if (!st.held.has(index)) st.heldCache = undefined;
   st.held.set(index, b);
   st.claiming.delete(index);

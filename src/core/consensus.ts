@@ -1,4 +1,4 @@
-// The block protocol: claim rounds (three INQUIREs T/2 apart, then ours),
+// The block protocol: claim rounds (INQUIREs for one tentative timeout, then ours; claim-timing.ts),
 // announcements (UPDATECLAIM, at most 32 entries a packet), and what INQUIRE
 // and UPDATECLAIM from peers do to our table, tie-breaks included (docs/protocol.md).
 
@@ -6,6 +6,7 @@ import type { ClaimEntry, DdhcpMessage } from '../wire/ddhcp-message';
 import { DdhcpCommand, MAX_CLAIMS_PER_PACKET } from '../wire/ddhcp-message';
 import { chooseFreeBlock, deleteHeld, listOurBlocks, markClaiming, markForeign, markOurs, refreshForeign } from './blocks';
 import { createOwnBlock, dropOwnLeases, usableCount } from './leases';
+import { claimSettled, gatherMs, roundPeriodMs } from './claim-timing';
 import { restoreReclaimedLeases } from './reclaim';
 import type { Block, NodeState, Step } from './state';
 import { drop, emit } from './state';
@@ -13,8 +14,6 @@ import type { NodeId } from './types';
 
 export const CLAIM_TIMER = 'claim';
 export const REFRESH_TIMER = 'refresh';
-/** INQUIRE rounds before a block is ours (C block.c: claim_count reaches 3). */
-const INQUIRES_TO_OWN = 3;
 /** The count byte cannot carry more; C never split INQUIREs, but never claimed so many at once either. */
 const MAX_INQUIRE_ENTRIES = 255;
 /** An INQUIRE flood must not turn into an UPDATECLAIM flood. */
@@ -44,7 +43,10 @@ export function announceAll(st: NodeState, step: Step): void {
   st.timers.set(REFRESH_TIMER, step.now + blockMs / 4);
 }
 
-/** Claims `count` more free blocks; they join the next claim round (at once if none is pending). */
+/**
+ * Claims `count` more free blocks. They join the next claim round; with none pending,
+ * a round starts after a short gather, so a crowd's DISCOVERs share its INQUIRE.
+ */
 export function startClaims(st: NodeState, step: Step, count: number): number {
   let started = 0;
   for (; started < count; started++) {
@@ -52,37 +54,42 @@ export function startClaims(st: NodeState, step: Step, count: number): number {
     if (index === undefined) break;
     markClaiming(st, index);
   }
-  if (started > 0 && !st.timers.has(CLAIM_TIMER)) st.timers.set(CLAIM_TIMER, step.now);
+  if (started > 0 && !st.timers.has(CLAIM_TIMER)) st.timers.set(CLAIM_TIMER, step.now + gatherMs(st.cfg));
   return started;
 }
 
-/** One claim round: blocks inquired three times become ours, the others are inquired (again). */
+/** One claim round: blocks inquired for a tentative timeout become ours, the others are inquired (again). */
 export function runClaimRound(st: NodeState, step: Step): void {
   const won: Block[] = [];
   const inquire: number[] = [];
   for (const index of st.claiming) {
     const b = st.held.get(index);
     if (b === undefined || b.state !== 'claiming') continue;
-    if (b.claimCount >= INQUIRES_TO_OWN) won.push(b);
+    if (claimSettled(st.cfg, b.claimCount, b.firstInquireAt, step.now)) won.push(b);
     else {
+      b.firstInquireAt ??= step.now;
       b.claimCount++;
       inquire.push(index);
     }
   }
+  const blockMs = st.cfg.blockTimeoutSec * 1000;
   for (const b of won) {
-    markOurs(st, b.index, createOwnBlock(st, b.index, step.now), step.now);
+    markOurs(st, b.index, createOwnBlock(st, b.index, step.now), step.now + blockMs);
     restoreReclaimedLeases(st, b.index, step.now);
     emit(step, { kind: 'blockOwned', index: b.index });
   }
   if (won.length > 0) {
     st.spareDirty = true;
-    announceAll(st, step);
+    // Only the new blocks: while a stream of clients keeps claims coming, announcing
+    // all of them each time would send every block again every few seconds.
+    sendClaims(st, step, won.sort((a, b) => a.index - b.index));
+    if (!st.timers.has(REFRESH_TIMER)) st.timers.set(REFRESH_TIMER, step.now + blockMs / 4);
   }
   for (let i = 0; i < inquire.length; i += MAX_INQUIRE_ENTRIES) {
     const blocks = inquire.slice(i, i + MAX_INQUIRE_ENTRIES);
     step.out.push({ kind: 'multicast', msg: { ...st.header, command: DdhcpCommand.Inquire, blocks } });
   }
-  if (st.claiming.size > 0) st.timers.set(CLAIM_TIMER, step.now + st.cfg.tentativeTimeoutSec * 500);
+  if (st.claiming.size > 0) st.timers.set(CLAIM_TIMER, step.now + roundPeriodMs(st.cfg, st.learningUntil !== undefined));
 }
 
 function answerOne(step: Step, b: Block, answers: Block[] | undefined): Block[] | undefined {

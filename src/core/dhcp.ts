@@ -8,6 +8,7 @@ import { sendAck, sendInformAck, sendNak, sendOffer } from './dhcp-reply';
 import { readIpv4Option, readMessageType } from './dhcp-fields';
 import { forwardRelease, forwardRenewal } from './forward';
 import { claimedOwnerAddress, heldBlock } from './blocks';
+import { atClaimLimit, macKey } from './demand';
 import { blockOf, formatMac, isInNetwork } from './ipv4';
 import { FREE, LEASED, OFFERED, slotCode, slotHasMac } from './lease-slots';
 import type { SlotRef } from './leases';
@@ -66,12 +67,17 @@ function handleDiscover(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4):
   const ip = chooseOffer(st, req);
   const ref = ip === undefined ? undefined : findSlot(st, ip);
   if (ip === undefined || ref === undefined) {
+    // Demand: the spare check claims for this client too (demand.ts).
+    st.arrivals.record(macKey(req.chaddr), step.now);
     st.spareDirty = true;
+    if (atClaimLimit(st)) return drop(step, 'claimLimit');
     return drop(step, st.learningUntil !== undefined && st.ours.size === 0 ? 'learning' : 'noFreeLease');
   }
   // A new offer when the table is full waits for old ones to lapse (the client retries).
   const code = slotCode(ref.own, ref.k);
   if (code === FREE && st.offered.size >= MAX_OFFERS) return drop(step, 'offerTableFull');
+  // Only a fresh address is demand: more blocks would not help a full offer table.
+  if (code === FREE) st.arrivals.record(macKey(req.chaddr), step.now);
   // A leased address offered again stays leased: the offer must not shorten the lease.
   if (code !== LEASED) setLease(st, step.now, ip, ref, 'offered', req.chaddr, step.now + OFFER_HOLD_MS);
   sendOffer(st, step, req, ip, sid);

@@ -4,6 +4,7 @@
 
 import { EXPIRY_TIMER, heldBlock, sweepExpired } from './blocks';
 import { announceAll, CLAIM_TIMER, giveBack, REFRESH_TIMER, runClaimRound, startClaims } from './consensus';
+import { maxBlocks, noteClaimLimit, spareTarget } from './demand';
 import { expirePending } from './forward';
 import { claimingSupply, expireLeases, freeCount, totalFree } from './leases';
 import type { NodeState, Step } from './state';
@@ -12,7 +13,7 @@ import { decodeTimerKey } from './timers';
 import { emit } from './state';
 
 export const LEARNING_TIMER = 'learn';
-/** Asks for a spare-lease check at a given moment (start without learning). */
+/** Asks for a spare-lease check at a given moment (start). */
 export const SPARE_TIMER = 'spare';
 
 function dispatch(st: NodeState, step: Step, key: TimerKey): void {
@@ -48,12 +49,18 @@ export function runDue(st: NodeState, step: Step): void {
   }
 }
 
-/** Keeps at least spareLeases free leases, counting blocks still being claimed as future supply. */
+/**
+ * Keeps the spare target (demand.ts) free or on the way, counting blocks still being
+ * claimed as future supply, within the cap. Also while learning: an owner answers
+ * an INQUIRE for its block at once, so the claim round finds out what learning would.
+ */
 function checkSpare(st: NodeState, step: Step): void {
-  if (st.learningUntil !== undefined) return;
-  const missing = st.cfg.spareLeases - totalFree(st) - claimingSupply(st);
+  const missing = spareTarget(st, step.now) - totalFree(st) - claimingSupply(st);
   if (missing <= 0) return;
-  startClaims(st, step, Math.ceil(missing / st.geo.blockSize));
+  const wanted = Math.ceil(missing / st.geo.blockSize);
+  const room = maxBlocks(st) - st.held.size;
+  if (wanted > room) noteClaimLimit(st, step);
+  if (room > 0) startClaims(st, step, Math.min(wanted, room));
 }
 
 /** A block with nothing in use for needlessTimeoutSec, whose free leases we can spare, is given back. */
@@ -62,7 +69,7 @@ function checkNeedless(st: NodeState, step: Step, index: number): void {
   const own = b?.own;
   if (b === undefined || own === undefined || own.used > 0 || own.idleSince === undefined) return;
   if (own.idleSince + st.cfg.needlessTimeoutSec * 1000 > step.now) return;
-  if (totalFree(st) - freeCount(st, own, index) < st.cfg.spareLeases) return;
+  if (totalFree(st) - freeCount(st, own, index) < spareTarget(st, step.now)) return;
   giveBack(st, step, b);
 }
 

@@ -22,9 +22,8 @@ export function createCore(cfg: CoreConfig, rng: Rng, now: Millis, restored?: Pe
   if (cfg.learning) {
     st.learningUntil = now + cfg.blockTimeoutSec * 1000;
     st.timers.set(LEARNING_TIMER, st.learningUntil);
-  } else {
-    st.timers.set(SPARE_TIMER, now);
   }
+  st.timers.set(SPARE_TIMER, now);
   if (restored !== undefined) restoreSnapshot(st, restored, now);
   // One step object for every call (its `now` is the latest input's): most inputs, a
   // peer's claim we already knew, have no effects and then return NO_EFFECTS.

@@ -7,6 +7,8 @@ import type { DhcpMessage } from '../wire/dhcp-message';
 import type { Geometry } from './ipv4';
 import type { CoreConfig, CoreEvent, DropReason, Effect, Ipv4, LeaseState, Millis, NodeId, OptionEntry, Rng } from './types';
 import { ClientIndex } from './client-index';
+import { claimLatencyMs } from './claim-timing';
+import { ArrivalWindow } from './demand';
 import { ExpiryHeap } from './expiry-heap';
 import { ForeignTable } from './foreign-table';
 import { DeadlineHeap } from './timers';
@@ -44,6 +46,8 @@ export interface Block {
   own: OwnBlock | undefined;
   /** Last time we answered an INQUIRE or re-announced this block alone (rate limit). */
   lastAnswerAt: Millis;
+  /** When our first INQUIRE for it went out; undefined until then and for blocks restored as ours. */
+  firstInquireAt: Millis | undefined;
 }
 
 /** A saved lease waiting for its block to be won back after a restart (reclaim.ts). */
@@ -110,6 +114,10 @@ export interface NodeState {
   heldCache: readonly number[] | undefined;
   /** Blocks ours whose leases changed, or whose ownership changed: spare leases need a re-check. */
   spareDirty: boolean;
+  /** Clients that needed a fresh address within one claim latency (demand.ts). */
+  readonly arrivals: ArrivalWindow;
+  /** When the cap last said it refused claims (demand.ts rate-limits it). */
+  claimLimitNoticeAt: Millis | undefined;
 }
 
 /** One call of handle(): the moment it runs at and the effects it collects (node.ts reuses it from call to call). */
@@ -180,5 +188,7 @@ export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState
     usedTotal: 0,
     oursSortedCache: undefined,
     heldCache: undefined,
+    arrivals: new ArrivalWindow(claimLatencyMs(cfg), cfg.maxLeases),
+    claimLimitNoticeAt: undefined,
   };
 }

@@ -34,6 +34,8 @@ export interface CoreConfig {
   readonly tentativeTimeoutSec: number;
   readonly needlessTimeoutSec: number;
   readonly spareLeases: number;
+  /** The most addresses this node holds in its blocks, claiming included (`--max-leases`; config/ resolves its default). */
+  readonly maxLeases: number;
   /** False with `-L`: claim at once instead of listening for one block timeout. */
   readonly learning: boolean;
   /** False with `-S`: take part in the block protocol but serve no DHCP clients. */
@@ -84,7 +86,9 @@ export type DropReason =
   | 'unknownDhcpMessage'
   | 'pendingTableFull'
   | 'offerTableFull'
-  | 'noFreeLease';
+  | 'noFreeLease'
+  /** No free address, and `maxLeases` keeps us from claiming more. */
+  | 'claimLimit';
 
 export type CoreEvent =
   | { readonly kind: 'leased'; readonly ip: Ipv4; readonly mac: Mac }
@@ -95,6 +99,8 @@ export type CoreEvent =
   | { readonly kind: 'blockOwned'; readonly index: number }
   | { readonly kind: 'blockLost'; readonly index: number; readonly to: NodeId }
   | { readonly kind: 'blockGivenBack'; readonly index: number }
+  /** At most once a minute while `maxLeases` refuses claims that clients' demand asks for. */
+  | { readonly kind: 'claimLimitReached'; readonly blocks: number; readonly maxLeases: number }
   | { readonly kind: 'dropped'; readonly reason: DropReason };
 
 /** Numeric codes as the C control socket prints them (`ddhcpdctl -b`). */

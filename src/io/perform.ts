@@ -101,6 +101,9 @@ function reportEvent(event: CoreEvent, sink: Sink, stats: Statistics, log: Logge
     case 'blockGivenBack':
       log.info(`block ${event.index} given back (needless)`);
       break;
+    case 'claimLimitReached':
+      log.warn(`claim limit: holding ${event.blocks} blocks, max_leases ${event.maxLeases} allows no more; clients go without an address (counted as drop.core.claimLimit; raise --max-leases or ddhcpd.main.max_leases if this is no flood)`);
+      break;
     case 'dropped':
       stats.addDrop('core', event.reason);
       log.debug(`dropped: ${event.reason}`);

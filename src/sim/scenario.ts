@@ -24,6 +24,8 @@ export interface Scenario {
   readonly prefixLen: number;
   readonly blockSizePow: number;
   readonly spareLeases: number;
+  /** The cap on one node's addresses (`--max-leases`); 0: the daemon's default, half the network. */
+  readonly maxLeases: number;
   readonly blockTimeout: number;
   readonly tentativeTimeout: number;
   readonly needlessTimeout: number;
@@ -62,7 +64,7 @@ export interface Scenario {
 export const DEFAULT_SCENARIO: Scenario = {
   seed: 1, nodes: 50, minutes: 60,
   loss: 0.01, duplicate: 0.005, latencyMin: 2, latencyMax: 40, waves: 4, clientLatency: 2,
-  prefixLen: 0, blockSizePow: 3, spareLeases: 2, blockTimeout: 60, tentativeTimeout: 15, needlessTimeout: 300, leaseTime: 300, learning: 1,
+  prefixLen: 0, blockSizePow: 3, spareLeases: 2, maxLeases: 0, blockTimeout: 60, tentativeTimeout: 15, needlessTimeout: 300, leaseTime: 300, learning: 1,
   startSpread: 30, lateFraction: 0.05,
   churn: 0.5, downMin: 10, downMax: 180, freshRestart: 0,
   clientsPerNodeHour: 6, clientStay: 1800, roamsPerClientHour: 2, rebootOnRoam: 0.3, releaseOnLeave: 0.5,
@@ -125,6 +127,7 @@ export function buildCoreConfig(s: Scenario): Omit<CoreConfig, 'nodeId'> {
       tentativeTimeoutSec: s.tentativeTimeout,
       needlessTimeoutSec: s.needlessTimeout,
       spareLeases: s.spareLeases,
+      maxLeases: s.maxLeases > 0 ? s.maxLeases : undefined,
       learning: s.learning !== 0,
       leaseTimeSec: s.leaseTime,
     },

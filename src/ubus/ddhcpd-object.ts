@@ -166,6 +166,7 @@ function status(api: DaemonApi, seconds: (at: number | undefined) => number | un
     tentative_timeout: cfg.tentativeTimeoutSec,
     needless_timeout: cfg.needlessTimeoutSec,
     spare_leases: cfg.spareLeases,
+    max_leases: cfg.maxLeases,
     dhcp_enabled: cfg.dhcpEnabled,
     learning: view.learningUntil !== undefined,
     blocks: { ours: c.blocksOurs, claimed: c.blocksClaimed, tentative: c.blocksTentative, claiming: c.blocksClaiming, free: Math.max(0, blockCount - busy) },

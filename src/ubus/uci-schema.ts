@@ -54,6 +54,7 @@ const SHARED: Readonly<Record<string, Apply>> = {
   spare_leases: int(0, 65535, (s, v) => (s.spareLeases = v)),
   block_timeout: int(4, 65535, (s, v) => (s.blockTimeoutSec = v)),
   tentative_timeout: int(2, 65535, (s, v) => (s.tentativeTimeoutSec = v)),
+  max_leases: int(1, 2 ** 24, (s, v) => (s.maxLeases = v)),
   server_interface: (t, s) => set(parseIfname(t), (v) => (s.serverInterface = v)),
 };
 

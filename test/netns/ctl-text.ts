@@ -1,7 +1,7 @@
 // Reads the daemon's state through the real control socket with our
 // ddhcpdctl, parsing the C-compatible text (the same text scripts parse).
 
-import type { DaemonHandle, Lab } from './lab';
+import { waitFor, type DaemonHandle, type Lab } from './lab';
 
 export interface BlockRow {
   readonly index: number;
@@ -40,4 +40,23 @@ const PREFIX = (10 << 24) | (0 << 16) | (128 << 8);
 export function blockOf(ip: string, blockSizePow = 2): number {
   const n = ip.split('.').reduce((a, p) => ((a << 8) | Number(p)) >>> 0, 0);
   return (n - PREFIX) >>> blockSizePow;
+}
+
+/**
+ * Until the node's own blocks have not changed for longer than a claim takes at the labs'
+ * -t 2 (2.4 s) and none is being claimed: claims follow the clients of the last claim
+ * latency, so a test that counts packets or blocks waits for them to settle first.
+ */
+export async function waitSettled(lab: Lab, h: DaemonHandle): Promise<void> {
+  let last = '';
+  let since = Date.now();
+  await waitFor(`node ${h.node}'s blocks to settle`, () => {
+    const rows = blockRows(lab, h);
+    const now = JSON.stringify(rows.filter((r) => r.state === 4).map((r) => r.index).sort((a, b) => a - b));
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+    return rows.every((r) => r.state !== 3) && Date.now() - since > 3_000;
+  }, 20_000, 200);
 }

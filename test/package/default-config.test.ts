@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ROOT } from './package-support';
 
 const TEXT = readFileSync(path.join(ROOT, 'files/etc/config/ddhcpd'), 'utf8');
-const SCHEMA = ['enabled', 'network', 'block_size_pow', 'spare_leases', 'block_timeout', 'tentative_timeout', 'needless_timeout',
+const SCHEMA = ['enabled', 'network', 'block_size_pow', 'spare_leases', 'max_leases', 'block_timeout', 'tentative_timeout', 'needless_timeout',
   'learning', 'client_interface', 'server_interface', 'lease_time', 'control_path', 'hook', 'log_level'];
 
 interface Section { readonly type: string; readonly name: string | undefined; readonly options: Map<string, string> }

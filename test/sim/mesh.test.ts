@@ -108,7 +108,10 @@ test('a node restarted from its snapshot keeps its blocks, and its clients keep 
   // At once, before any message: the restored core owns its blocks again.
   assert.deepEqual([...sim.ownership.blocksOf(victim)].sort(), before);
   sim.runUntil(1200000);
-  assert.deepEqual([...sim.ownership.blocksOf(victim)].filter((b) => before.includes(b)).sort(), before, 'blocks kept');
+  // The blocks its clients live in are kept; a spare block the arrivals asked for may be given back as needless.
+  const inUse = [...new Set(ips.map((ip) => sim.blockOf(ip ?? 0)))].sort();
+  assert.ok(inUse.length > 0 && inUse.every((b) => b !== undefined && before.includes(b)));
+  assert.deepEqual([...sim.ownership.blocksOf(victim)].filter((b) => inUse.includes(b)).sort(), inUse, 'blocks kept');
   for (const [i, c] of mine.entries()) {
     assert.equal(heldIp(sim, c), ips[i], `client ${c} kept its address`);
     assert.ok((sim.clientAt(c).model.lease?.expiresAt ?? 0) > 1200000, `client ${c} renewed`);

@@ -10,9 +10,10 @@ import type { Core, CoreConfig, Millis, PersistedState, Rng } from '../../src/co
 import { createSimulator, DEFAULT_SCENARIO, type Scenario } from '../../src/sim/scenario';
 import type { Simulator } from '../../src/sim/simulator';
 
-// Two blocks of four addresses (a /29), three usable in each; claims last 20 s.
+// Two blocks of four addresses (a /29), three usable in each; claims last 20 s. Either node may
+// hold both (the default cap would keep each to half the network).
 const SCENARIO: Scenario = {
-  ...DEFAULT_SCENARIO, seed: 3, nodes: 2, prefixLen: 29, blockSizePow: 2, spareLeases: 1,
+  ...DEFAULT_SCENARIO, seed: 3, nodes: 2, prefixLen: 29, blockSizePow: 2, spareLeases: 1, maxLeases: 8,
   blockTimeout: 20, tentativeTimeout: 4, learning: 0, loss: 0, duplicate: 0, churn: 0, clientsPerNodeHour: 0,
 };
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type Settings } from '../../../src/cli/args';
 import { resolveConfig } from '../../../src/cli/resolve-config';
+import { maxLeasesOf } from '../../../src/config/config';
 import { parseUciReply, type UciValues } from '../../../src/ubus/uci-values';
 import { ok } from '../../../src/wire/result';
 
@@ -57,4 +58,21 @@ test('without --uci the C default network stands, as for the C daemon', async ()
   const r = await resolveConfig(cli(), [], () => Promise.reject(new Error('UCI must not be read')));
   assert.ok(typeof r !== 'string', String(r));
   assert.deepEqual(r.network, { prefix: 0x0a000000, prefixLen: 24 });
+});
+
+test('--max-leases and UCI max_leases: the flag wins, the default is half the network, less than a block is refused', async () => {
+  const fromUci = fixture('ddhcpd-main.json');
+  const withCap: UciValues = { ...fromUci, sections: fromUci.sections.map((s) => (s.name === 'main' ? { ...s, options: new Map([...s.options, ['max_leases', '512']]) } : s)) };
+  const uci = await resolveConfig(cli('--uci'), [], () => Promise.resolve(ok(withCap)));
+  assert.ok(typeof uci !== 'string', String(uci));
+  assert.equal(uci.maxLeases, 512);
+  const flag = await resolveConfig(cli('--uci', '--max-leases', '100'), [], () => Promise.resolve(ok(withCap)));
+  assert.ok(typeof flag !== 'string', String(flag));
+  assert.equal(flag.maxLeases, 100);
+  const unset = await resolveConfig(cli('-N', '10.116.224.0/20'), [], () => Promise.reject(new Error('no UCI')));
+  assert.ok(typeof unset !== 'string', String(unset));
+  assert.equal(maxLeasesOf(unset), 2048);
+  assert.equal(await resolveConfig(cli('-b', '3', '--max-leases', '4'), [], () => Promise.reject(new Error('no UCI'))),
+    'max leases 4 is less than one block of 2^3; use at least 8');
+  assert.deepEqual(parseArgs(['--max-leases', 'x']), { ok: false, error: "--max-leases: 'x' is not a whole number from 1 to 16777216" });
 });

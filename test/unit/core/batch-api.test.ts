@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { ExpiryHeap } from '../../../src/core/expiry-heap';
 import { createCore } from '../../../src/core/node';
 import type { Core, Effect, Input } from '../../../src/core/types';
-import { BIG_ID, dhcp, inquire, makeCfg, OWNED_AT, ownedCore, PEER_ADDR, seededRng, SMALL_ID, updateClaim } from './fixtures';
+import { advance, BIG_ID, dhcp, FIRST_ROUND_AT, inquire, makeCfg, OWNED_AT, ownedCore, PEER_ADDR, seededRng, SMALL_ID, updateClaim } from './fixtures';
 
 function held(core: Core): readonly number[] {
   return (core.heldIndexes as () => readonly number[]).call(core);
@@ -16,7 +16,7 @@ function held(core: Core): readonly number[] {
 test('heldIndexes: claiming, then ours, then lost; the same array while nothing changes', () => {
   const core = createCore(makeCfg(), seededRng(1), 0);
   assert.deepEqual(held(core), []);
-  core.handle({ kind: 'timer' }, 0);
+  advance(core, FIRST_ROUND_AT);
   const claiming = held(core);
   assert.equal(claiming.length, 1, 'one block claimed for the spare leases');
   const index = claiming[0] as number;
@@ -25,7 +25,7 @@ test('heldIndexes: claiming, then ours, then lost; the same array while nothing 
   const others = Array.from({ length: 32 }, (_, i) => i).filter((i) => i !== index);
   core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, others) }, 1_000);
   assert.equal(held(core), claiming);
-  for (const t of [7_500, 15_000, OWNED_AT]) core.handle({ kind: 'timer' }, t);
+  advance(core, OWNED_AT);
   assert.equal(core.view().blocks().find((b) => b.index === index)?.state, 'ours');
   assert.deepEqual(held(core), [index]);
   // A larger id claims it: no longer ours, and nothing is free to claim instead.

@@ -2,43 +2,52 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCore } from '../../../src/core/node';
 import {
-  BIG_ID, claimedIndexes, dhcp, events, fixedRng, inquire, inquiredIndexes, makeCfg, multicasts, OUR_ID, OWNED_AT,
-  ownedCore, PEER_ADDR, seededRng, SMALL_ID, updateClaim,
+  advance, BIG_ID, claimedIndexes, dhcp, events, FIRST_ROUND_AT, fixedRng, inquire, INQUIRE_TIMES, inquiredIndexes, makeCfg,
+  multicasts, OUR_ID, OWNED_AT, ownedCore, PEER_ADDR, ROUND_MS, seededRng, SMALL_ID, updateClaim,
 } from './fixtures';
 
 const T = { kind: 'timer' } as const;
 
-test('learning phase: nothing is claimed for one block timeout, then learningEnded and INQUIRE', () => {
+test('learning phase: claims start at once, eight INQUIREs T/8 apart, ours after T; learningEnded after B', () => {
   const core = createCore(makeCfg({ learning: true }), seededRng(7), 1000);
   assert.equal(core.view().learningUntil, 61_000);
-  assert.equal(core.nextDeadline(), 61_000);
-  assert.deepEqual(core.handle(T, 60_999), []);
+  assert.equal(core.nextDeadline(), 1000, 'the spare check runs at start, learning or not');
+  core.handle(T, 1000);
+  const rounds: number[] = [];
+  let owned: number | undefined;
+  for (let at = core.nextDeadline(); at !== undefined && at < 60_000; at = core.nextDeadline()) {
+    const out = core.handle(T, at);
+    if (multicasts(out).some((m) => inquiredIndexes(m).length > 0)) rounds.push(at);
+    if (events(out).includes('blockOwned')) owned ??= at;
+  }
+  assert.deepEqual(rounds, [0, 1, 2, 3, 4, 5, 6, 7].map((k) => 1250 + k * 1875));
+  assert.equal(owned, 1250 + 15_000);
   const out = core.handle(T, 61_000);
   assert.deepEqual(events(out), ['learningEnded']);
-  assert.equal(multicasts(out).length, 1);
-  assert.equal(inquiredIndexes(multicasts(out)[0]!).length, 1);
   assert.equal(core.view().learningUntil, undefined);
 });
 
-test('learning phase: claims heard meanwhile are recorded and never claimed', () => {
-  // The rng always points at block 3, which a peer announced while we listened.
+test('learning phase: a block whose owner answers the INQUIRE is left to it, and another is claimed', () => {
+  // The rng always points at block 3, which a peer owns; we have not heard its refresh yet.
   const core = createCore(makeCfg({ learning: true }), fixedRng(3), 0);
-  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [3], 120) }, 10_000);
-  const out = core.handle(T, 60_000);
-  const asked = inquiredIndexes(multicasts(out)[0]!);
-  assert.deepEqual(asked, [4]);
+  assert.deepEqual(multicasts(advance(core, FIRST_ROUND_AT)).flatMap(inquiredIndexes), [3]);
+  core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [3], 120) }, 300);
+  assert.equal(core.view().blocks().find((b) => b.index === 3)?.state, 'claimed');
+  assert.deepEqual(multicasts(advance(core, FIRST_ROUND_AT + 1875)).flatMap(inquiredIndexes), [4]);
   assert.equal(core.view().blocks().find((b) => b.index === 3)?.state, 'claimed');
 });
 
-test('claim timeline: INQUIRE at 0, T/2, T; owned at 3T/2 with UPDATECLAIM in the same step', () => {
+test('claim timeline: INQUIREs T/4 apart from 250 ms on; owned T after the first, UPDATECLAIM in the same step', () => {
   const core = createCore(makeCfg(), fixedRng(5), 0);
   assert.equal(core.nextDeadline(), 0);
-  for (const t of [0, 7_500, 15_000]) {
+  assert.deepEqual(multicasts(core.handle(T, 0)), [], 'a new claim gathers for 250 ms');
+  for (const t of INQUIRE_TIMES) {
+    assert.equal(core.nextDeadline(), t);
     const out = core.handle(T, t);
     assert.deepEqual(multicasts(out).map(inquiredIndexes), [[5]], `INQUIRE at ${t}`);
     assert.equal(core.view().blocks()[0]?.state, 'claiming');
   }
-  assert.deepEqual(core.handle(T, 22_499), []);
+  assert.deepEqual(core.handle(T, OWNED_AT - 1), []);
   const out = core.handle(T, OWNED_AT);
   assert.deepEqual(events(out), ['blockOwned']);
   assert.deepEqual(multicasts(out).map(claimedIndexes), [[5]]);
@@ -50,8 +59,8 @@ test('claim timeline: INQUIRE at 0, T/2, T; owned at 3T/2 with UPDATECLAIM in th
 
 test('refresh: all blocks every B/4, in packets of at most 32 entries ascending (35 -> 32 + 3)', () => {
   // 35 blocks of 8 on a /16 need 280 spare leases minus nothing in use.
-  const core = createCore(makeCfg({ prefixLen: 16, spareLeases: 35 * 8 }), seededRng(3), 0);
-  for (const t of [0, 7_500, 15_000]) core.handle(T, t);
+  const core = createCore(makeCfg({ prefixLen: 16, spareLeases: 35 * 8, maxLeases: 1024 }), seededRng(3), 0);
+  advance(core, OWNED_AT - 1);
   const first = multicasts(core.handle(T, OWNED_AT));
   assert.deepEqual(first.map((m) => claimedIndexes(m).length), [32, 3]);
   assert.equal(core.nextDeadline(), OWNED_AT + 15_000);
@@ -69,30 +78,32 @@ test('refresh: all blocks every B/4, in packets of at most 32 entries ascending 
 test('INQUIRE for our block: UPDATECLAIM at once, at most once a second', () => {
   const core = ownedCore(5);
   const ask = { kind: 'ddhcp', from: PEER_ADDR, msg: inquire(SMALL_ID, [5]) } as const;
-  assert.deepEqual(multicasts(core.handle(ask, 30_000)).map(claimedIndexes), [[5]]);
-  assert.deepEqual(multicasts(core.handle(ask, 30_500)), []);
-  assert.deepEqual(multicasts(core.handle(ask, 31_000)).map(claimedIndexes), [[5]]);
+  // Between refreshes (OWNED_AT + 15 s, + 30 s), so only the answers go out.
+  advance(core, 39_000);
+  assert.deepEqual(multicasts(core.handle(ask, 40_000)).map(claimedIndexes), [[5]]);
+  assert.deepEqual(multicasts(core.handle(ask, 40_500)), []);
+  assert.deepEqual(multicasts(core.handle(ask, 41_000)).map(claimedIndexes), [[5]]);
   assert.equal(core.view().blocks()[0]?.state, 'ours');
 });
 
 test('INQUIRE tie-break while claiming: a larger id makes us back off, a smaller one does not', () => {
   const lose = createCore(makeCfg(), fixedRng(5, 9), 0);
-  lose.handle(T, 0);
+  advance(lose, FIRST_ROUND_AT);
   const out = lose.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: inquire(BIG_ID, [5]) }, 1000);
   const b5 = lose.view().blocks().find((b) => b.index === 5);
   assert.deepEqual([b5?.state, b5?.owner, b5?.timeoutAt], ['tentative', BIG_ID, 16_000]);
   assert.deepEqual(multicasts(out), [], 'the replacement joins the next round');
   assert.equal(lose.view().blocks().find((b) => b.index === 9)?.state, 'claiming');
-  assert.deepEqual(multicasts(lose.handle(T, 7_500)).map(inquiredIndexes), [[9]]);
+  assert.deepEqual(multicasts(lose.handle(T, FIRST_ROUND_AT + ROUND_MS)).map(inquiredIndexes), [[9]]);
 
   const win = createCore(makeCfg(), fixedRng(5), 0);
-  win.handle(T, 0);
+  advance(win, FIRST_ROUND_AT);
   win.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: inquire(SMALL_ID, [5]) }, 1000);
   assert.equal(win.view().blocks().find((b) => b.index === 5)?.state, 'claiming');
 });
 
 test('INQUIRE for a free block marks it tentative for T; own and out-of-range are dropped', () => {
-  const core = createCore(makeCfg({ learning: true }), seededRng(1), 0);
+  const core = createCore(makeCfg({ learning: true, spareLeases: 0 }), seededRng(1), 0);
   const out = core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: inquire(SMALL_ID, [2, 99]) }, 500);
   assert.deepEqual(events(out), ['dropped:blockOutOfRange']);
   assert.deepEqual(core.view().blocks().map((b) => [b.index, b.state, b.ownerAddress, b.timeoutAt]), [[2, 'tentative', PEER_ADDR, 15_500]]);
@@ -106,7 +117,7 @@ test('INQUIRE for a free block marks it tentative for T; own and out-of-range ar
 });
 
 test('a refreshed claim outlives its first expiry step; a shorter one is filed earlier', () => {
-  const core = createCore(makeCfg({ learning: true }), seededRng(1), 0);
+  const core = createCore(makeCfg({ learning: true, spareLeases: 0 }), seededRng(1), 0);
   const foreign = (): number[][] => core.view().blocks().filter((b) => b.state === 'claimed').map((b) => [b.index, b.timeoutAt ?? -1]);
   core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [4, 6]) }, 1_000);
   assert.equal(core.nextDeadline(), 60_000);
@@ -133,8 +144,9 @@ test('UPDATECLAIM tie-break for our block: larger id takes it, smaller id makes 
   const b5 = lost.view().blocks().find((b) => b.index === 5);
   assert.deepEqual([b5?.state, b5?.owner, b5?.ownerAddress], ['claimed', BIG_ID, PEER_ADDR]);
   assert.equal(lost.view().leases().length, 0);
-  // It needs spare leases again: a new claim starts in the same step.
-  assert.equal(multicasts(out).flatMap(inquiredIndexes).length, 1);
+  // It needs spare leases again: a new claim starts in the same step, inquired after the gather.
+  assert.equal(lost.view().counts().blocksClaiming, 1);
+  assert.equal(multicasts(advance(lost, 24_000 + FIRST_ROUND_AT)).flatMap(inquiredIndexes).length, 1);
 
   const kept = ownedCore(5);
   const out2 = kept.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [5]) }, 24_000);
@@ -144,7 +156,7 @@ test('UPDATECLAIM tie-break for our block: larger id takes it, smaller id makes 
 
 test('UPDATECLAIM for a block we are claiming: we back off whatever the id', () => {
   const core = createCore(makeCfg(), fixedRng(5, 11), 0);
-  core.handle(T, 0);
+  advance(core, FIRST_ROUND_AT);
   core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [5], 30) }, 2_000);
   const b5 = core.view().blocks().find((b) => b.index === 5);
   assert.deepEqual([b5?.state, b5?.timeoutAt], ['claimed', 32_000]);
@@ -152,7 +164,7 @@ test('UPDATECLAIM for a block we are claiming: we back off whatever the id', () 
 });
 
 test('expiry: a claimed block is free again at its announced timeout', () => {
-  const core = createCore(makeCfg({ learning: true }), seededRng(1), 0);
+  const core = createCore(makeCfg({ learning: true, spareLeases: 0 }), seededRng(1), 0);
   core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [4], 20) }, 1_000);
   core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, [4], 20) }, 11_000);
   core.handle(T, 21_000);
@@ -163,20 +175,26 @@ test('expiry: a claimed block is free again at its announced timeout', () => {
 
 test('needless: an unused block is given back after needlessTimeoutSec unless its leases are needed', () => {
   const core = ownedCore(5);
-  // Seven offers leave one free lease in block 5, under spareLeases 2: a second block is claimed.
+  // Seven new clients at once: one free lease is left in block 5, and the arrivals ask for
+  // spareLeases + floor(7 * 1.25) = 10 at hand, so two more blocks are claimed in one round.
   for (let c = 1; c <= 7; c++) core.handle({ kind: 'dhcp', msg: discover(c) }, 23_000);
-  const claiming = core.view().blocks().filter((b) => b.state === 'claiming');
-  assert.equal(claiming.length, 1);
-  const other = claiming[0]!.index;
-  for (const t of [30_500, 38_000, 45_500]) core.handle(T, t);
-  assert.equal(core.view().blocks().find((b) => b.index === other)?.state, 'ours');
-  // Offers lapse at 35 s, so block 5 is idle from then; the other one from 45.5 s, but it is needed.
+  const claiming = core.view().blocks().filter((b) => b.state === 'claiming').map((b) => b.index);
+  assert.equal(claiming.length, 2);
+  advance(core, 23_000 + OWNED_AT);
+  for (const i of claiming) assert.equal(core.view().blocks().find((b) => b.index === i)?.state, 'ours');
+  // Offers lapse at 35 s, so block 5 is idle from then; the new ones from 38.25 s. Once the
+  // arrivals have aged out the target is spareLeases again: 5 goes, then one of the new
+  // ones, and the last stays because its free leases are the spare ones.
   const given: [number, number][] = [];
   for (let t = core.nextDeadline(); t !== undefined && t < 1_000_000; t = core.nextDeadline()) {
     for (const e of core.handle(T, t)) if (e.kind === 'event' && e.event.kind === 'blockGivenBack') given.push([e.event.index, t]);
   }
-  assert.deepEqual(given, [[5, 35_000 + 300_000]]);
-  assert.deepEqual(core.view().blocks().map((b) => [b.index, b.state]), [[other, 'ours']]);
+  assert.equal(given.length, 2);
+  assert.deepEqual(given[0], [5, 35_000 + 300_000]);
+  assert.equal(given[1]?.[1], 23_000 + OWNED_AT + 300_000);
+  const left = core.view().blocks().map((b) => [b.index, b.state]);
+  assert.equal(left.length, 1);
+  assert.ok(claiming.includes(left[0]?.[0] as number) && left[0]?.[1] === 'ours', JSON.stringify(left));
   assert.deepEqual(multicasts(core.handle(T, 400_000 + 15_000)).flatMap(claimedIndexes), []);
 });
 
@@ -219,6 +237,8 @@ test('a full mesh: the claim waits, and a block that expires is claimed then', (
   core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, others.filter((i) => i !== 17), 60) }, 60_000);
   // Block 17's claim ran out at 83 s; it lapses at the end of that expiry step (7.5 s steps).
   assert.deepEqual(multicasts(core.handle({ kind: 'timer' }, 83_000)).flatMap(inquiredIndexes), []);
-  const out = core.handle({ kind: 'timer' }, 90_000);
+  core.handle({ kind: 'timer' }, 90_000);
+  assert.equal(core.view().blocks().find((b) => b.index === 17)?.state, 'claiming');
+  const out = advance(core, 90_000 + FIRST_ROUND_AT);
   assert.deepEqual(multicasts(out).flatMap(inquiredIndexes), [17]);
 });

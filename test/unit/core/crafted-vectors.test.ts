@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createCore } from '../../../src/core/node';
 import type { Effect } from '../../../src/core/types';
 import { decodeDdhcp } from '../../../src/wire/ddhcp';
-import { events, fixedRng, ip, makeCfg } from './fixtures';
+import { advance, events, fixedRng, ip, makeCfg, OWNED_AT } from './fixtures';
 import { DDHCP_VECTORS } from '../../vectors/dirs';
 
 interface Crafted {
@@ -24,7 +24,7 @@ const OWNED = 8130;
 
 function probedNode() {
   const core = createCore(makeCfg({ prefix: ip('10.0.128.0'), prefixLen: 17, blockSizePow: 2, spareLeases: 1 }), fixedRng(OWNED), 0);
-  for (const t of [0, 7_500, 15_000, 22_500]) core.handle({ kind: 'timer' }, t);
+  advance(core, OWNED_AT);
   assert.equal(core.view().blocks().find((b) => b.index === OWNED)?.state, 'ours');
   return core;
 }

@@ -2,7 +2,7 @@
 // DDHCP message builders and effect filters. Tests drive createCore only.
 
 import { createCore } from '../../../src/core/node';
-import type { Core, CoreConfig, Effect, Ipv4, OptionEntry, Rng } from '../../../src/core/types';
+import type { Core, CoreConfig, Effect, Ipv4, Millis, OptionEntry, Rng } from '../../../src/core/types';
 import type { ClaimEntry, DdhcpMessage, LeasePayload } from '../../../src/wire/ddhcp-message';
 import { DdhcpCommand } from '../../../src/wire/ddhcp-message';
 import type { DhcpMessage, DhcpOption } from '../../../src/wire/dhcp-message';
@@ -37,6 +37,8 @@ export function makeCfg(over: Partial<CoreConfig> = {}): CoreConfig {
     tentativeTimeoutSec: 15,
     needlessTimeoutSec: 300,
     spareLeases: 2,
+    // As the daemon's default: half the network.
+    maxLeases: 2 ** (32 - (over.prefixLen ?? 24)) / 2,
     learning: false,
     dhcpEnabled: true,
     options: [
@@ -173,12 +175,28 @@ export function inquiredIndexes(m: DdhcpMessage): number[] {
   return m.command === DdhcpCommand.Inquire ? [...m.blocks] : [];
 }
 
-/** Claim timeline end: three INQUIREs 7.5 s apart, owned at 22.5 s (T = 15). */
-export const OWNED_AT = 22_500;
+/** Claim timeline (T = 15, learning off): a round 250 ms after the claim starts, then every T/4. */
+export const FIRST_ROUND_AT = 250;
+export const ROUND_MS = 3_750;
+/** INQUIREs at 0.25, 4, 7.75, 11.5 s; owned one tentative timeout after the first, at 15.25 s. */
+export const INQUIRE_TIMES = [250, 4_000, 7_750, 11_500] as const;
+export const OWNED_AT = 15_250;
+
+/** Hands the core a timer input at each of its deadlines up to `until`, as the daemon's one timer does; returns the effects. */
+export function advance(core: Core, until: Millis): Effect[] {
+  const out: Effect[] = [];
+  let steps = 0;
+  for (let at = core.nextDeadline(); at !== undefined && at <= until; at = core.nextDeadline()) {
+    out.push(...core.handle({ kind: 'timer' }, at));
+    if (++steps > 100_000) throw new Error(`advance: the core keeps asking for ${at} without moving on`);
+  }
+  out.push(...core.handle({ kind: 'timer' }, until));
+  return out;
+}
 
 /** A core (no learning) that owns block `index` at OWNED_AT, its first free-block draw forced to `index`. */
 export function ownedCore(index = 5, over: Partial<CoreConfig> = {}): Core {
   const core = createCore(makeCfg(over), fixedRng(index), 0);
-  for (const t of [0, 7_500, 15_000, OWNED_AT]) core.handle({ kind: 'timer' }, t);
+  advance(core, OWNED_AT);
   return core;
 }

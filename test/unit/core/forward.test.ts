@@ -8,7 +8,8 @@ import {
 } from './fixtures';
 
 const REQUEST = 3, RELEASE = 7, ACK = 5, NAK = 6;
-const NOW = 30_000;
+/** Between our refreshes (OWNED_AT + 15 s and + 30 s), so no UPDATECLAIM falls due in a test. */
+const NOW = 32_000;
 /** Block 2 (10.0.0.16 .. 23) belongs to a peer; block 5 (10.0.0.40 ..) is ours. */
 const ROAMED = ip('10.0.0.17');
 const OURS = ip('10.0.0.40');

@@ -12,6 +12,7 @@ import { createCore } from '../../../src/core/node';
 import { handleInquire, handleUpdateClaim } from '../../../src/core/consensus';
 import { MIN_PEERS } from '../../../src/core/foreign-table';
 import { sweepExpired } from '../../../src/core/blocks';
+import { claimLatencyMs } from '../../../src/core/claim-timing';
 import { makeGeometry } from '../../../src/core/ipv4';
 import { createState } from '../../../src/core/state';
 import { makeView } from '../../../src/core/view';
@@ -69,7 +70,7 @@ test('pending forwards: at most MAX_PENDING, each gone after PENDING_TIMEOUT_MS'
   assert.equal(again, MAX_PENDING);
 });
 
-test('offers: a DISCOVER flood from random MACs holds at most MAX_OFFERS addresses, and claims blocks only for those', () => {
+test('offers: a DISCOVER flood from random MACs holds at most MAX_OFFERS addresses, and claims blocks only for those and one latency of demand', () => {
   const core = bigCore();
   let refused = 0;
   let maxOffered = 0;
@@ -84,7 +85,9 @@ test('offers: a DISCOVER flood from random MACs holds at most MAX_OFFERS address
   for (let t = now; t <= now + 30_000; t += 500) core.handle({ kind: 'timer' }, t);
   assert.ok(maxOffered <= MAX_OFFERS, `${maxOffered} offers held at once`);
   assert.ok(refused > 0, 'the cap was reached');
-  const ceiling = Math.ceil((MAX_OFFERS + 8) / BLOCK_SIZE) + 2;
+  // Blocks follow the offers it holds plus the demand of one claim latency (1000 new MACs a second, 25 % headroom).
+  const demand = Math.ceil(1.25 * 1000 * (claimLatencyMs(makeCfg({ tentativeTimeoutSec: 2 })) / 1000));
+  const ceiling = Math.ceil((MAX_OFFERS + demand + 8) / BLOCK_SIZE) + 2;
   assert.ok(core.view().counts().blocksOurs <= ceiling, `${core.view().counts().blocksOurs} blocks owned (bound ${ceiling})`);
   // Offers lapse: afterwards a client is served again at once.
   assert.equal(replies(core.handle({ kind: 'dhcp', msg: dhcp({ type: DISCOVER, client: 60_000, xid: 1 }) }, now + 30_000)).length, 1);

@@ -56,6 +56,7 @@ export function labConfig(over: Partial<CoreConfig> = {}): CoreConfig {
     tentativeTimeoutSec: 3,
     needlessTimeoutSec: 300,
     spareLeases: 2,
+    maxLeases: 16384,
     learning: false,
     dhcpEnabled: true,
     options: labOptions(),

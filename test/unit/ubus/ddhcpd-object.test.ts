@@ -49,7 +49,7 @@ test('ddhcpd object: status gives node, network, timeouts, learning, block and l
   assert.equal(r.status, UbusStatus.ok);
   assert.deepEqual(r.json, {
     node_id: '0000000000000000', network: '10.0.128.0/17', block_size: 4, block_count: 8192,
-    block_timeout: 60, tentative_timeout: 3, needless_timeout: 300, spare_leases: 2, dhcp_enabled: true, learning: false,
+    block_timeout: 60, tentative_timeout: 3, needless_timeout: 300, spare_leases: 2, max_leases: 16384, dhcp_enabled: true, learning: false,
     blocks: { ours: 2, claimed: 1, tentative: 0, claiming: 0, free: 8189 },
     leases: { free: 4, offered: 1, leased: 3 },
     uptime: 90, log_level: 2,
