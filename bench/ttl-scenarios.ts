@@ -13,13 +13,17 @@ import { parsePerfdhcp } from './perfdhcp';
 
 const RELAY_IP = '10.0.0.2';
 
-/** A settled mesh: `count` nodes started without a learning phase, each owning a block. */
-async function runningMesh(lab: Lab, impl: Impl, timers: Timers, count: number): Promise<MeshNode[]> {
+/**
+ * A settled mesh: `count` nodes started without a learning phase, each owning a
+ * block. `prepare` runs between making the namespaces and starting the daemons:
+ * a burst of new ports on br-client overflows the C daemon's netlink socket
+ * (it exits, "Error in epoll"), and phones joining over WiFi add no interfaces.
+ */
+async function runningMesh(lab: Lab, impl: Impl, timers: Timers, count: number, prepare?: () => void): Promise<MeshNode[]> {
+  for (let i = 0; i < count; i++) await addReadyNode(lab, i);
+  prepare?.();
   const nodes: MeshNode[] = [];
-  for (let i = 0; i < count; i++) {
-    await addReadyNode(lab, i);
-    nodes.push(startNode(lab, i, impl, { ...timers, learning: false }));
-  }
+  for (let i = 0; i < count; i++) nodes.push(startNode(lab, i, impl, { ...timers, learning: false }));
   // Three INQUIREs half a tentative timeout apart, then the claim; slack for a busy host.
   if (!(await settle(nodes, (timers.tentativeSec * 2 + 20) * 1000))) throw new Error(`${impl}: the mesh did not settle`);
   return nodes;
@@ -83,8 +87,8 @@ export interface CrowdFigures {
 /** `count` udhcpc clients start at once at node 0 of a settled 2-node mesh (`-L`, C's timers). */
 export async function crowd(impl: Impl, count: number, timeoutSec: number): Promise<CrowdFigures> {
   return inLab(async (lab) => {
-    const nodes = await runningMesh(lab, impl, C_TIMERS, 2);
-    const pending = Array.from({ length: count }, () => addClient(lab, 0));
+    let pending: ReturnType<typeof addClient>[] = [];
+    const nodes = await runningMesh(lab, impl, C_TIMERS, 2, () => (pending = Array.from({ length: count }, () => addClient(lab, 0))));
     const clients = pending.map((p) => p.start());
     await waitAllBound(clients, timeoutSec * 1000);
     const died = nodes.map(exitNote).filter((n) => n !== undefined);
@@ -138,8 +142,8 @@ export interface SteadyFigures {
 /** Our daemon only: the C ddhcpd does not answer relayed requests. */
 export async function steady(rate: number, periodSec: number): Promise<SteadyFigures> {
   return inLab(async (lab) => {
-    await runningMesh(lab, 'ours', C_TIMERS, 2);
-    const ns = relaySegment(lab);
+    let ns = '';
+    await runningMesh(lab, 'ours', C_TIMERS, 2, () => (ns = relaySegment(lab)));
     const first = await perfdhcp(ns, rate, periodSec, rate * periodSec, '02:70:01:00:00:00', 1);
     const second = await perfdhcp(ns, rate, periodSec, rate * periodSec, '02:70:02:00:00:00', 2);
     return { rate, periodSec, flags: describeFlags({ ...C_TIMERS, learning: false }), first, second };
@@ -165,9 +169,9 @@ const LIMIT_LINE = /limit|max[-_ ]?leases|cap\b/i;
 /** Random MACs at node 0 of a settled 2-node mesh; node 1's block table says how much node 0 took. */
 export async function flood(clients: number, rate: number, periodSec: number): Promise<FloodFigures> {
   return inLab(async (lab) => {
-    const [flooded, peer] = await runningMesh(lab, 'ours', C_TIMERS, 2);
+    let ns = '';
+    const [flooded, peer] = await runningMesh(lab, 'ours', C_TIMERS, 2, () => (ns = relaySegment(lab)));
     if (flooded === undefined || peer === undefined) throw new Error('no mesh');
-    const ns = relaySegment(lab);
     const sent = await perfdhcp(ns, rate, periodSec, clients, '02:71:00:00:00:00', 3);
     // Claims under way when the flood ends land within a tentative timeout.
     await sleep(C_TIMERS.tentativeSec * 1000 + 2000);
