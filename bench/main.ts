@@ -15,7 +15,7 @@ import { formatMemory, runMemory, type MemoryFigures } from './memory';
 import { BenchNet } from './netns';
 import { buildProbe } from './probe';
 import { appendResults, changesSince, describeCommit, describeMachine, loadAverage, previousCommit } from './results';
-import { ddhcpdArgs, pinBuild, readRouterFlags, type ServerKind } from './servers';
+import { bundlePath, ddhcpdArgs, pinBuild, readRouterFlags, type ServerKind } from './servers';
 import { formatStartup, makeSmallState, runStartup, type StartupFigures } from './startup';
 
 const env = process.env;
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       `${loadOptions.repeats} runs per rate, median; rates ${loadOptions.rates.join(', ')} until the median drop is >= 1 %${loadOptions.bisect ? ', then one point between' : ''}`);
     lines.push(`- ddhcpd: \`taskset -c 1 node dist/ddhcpd.js ${exampleDdhcpd}\`; ddhcpd-router adds \`${readRouterFlags().join(' ')}\``);
     if (loadOptions.kinds.includes('ddhcpd-defaults')) {
-      const d = ddhcpdArgs('DIR', packageDefaultsSetup(readRouterFlags())).args;
+      const d = ddhcpdArgs('DIR', packageDefaultsSetup(readRouterFlags())).args.map((a) => (a === bundlePath() ? 'dist/ddhcpd.js' : a));
       lines.push(`- ddhcpd-defaults (the package's UCI defaults, learning on, no saved state; the sweep starts once a relayed DORA succeeds): \`node ${d.join(' ')}\``);
     }
     lines.push('- dnsmasq 2.90: `--no-ping --leasefile-ro --dhcp-lease-max=65536 --interface=eth0 --bind-interfaces --dhcp-range=10.0.128.1,10.0.255.254,255.255.0.0,3600s`; Kea 2.2: memfile, persist false, same pool');

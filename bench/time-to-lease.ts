@@ -118,6 +118,9 @@ async function main(): Promise<void> {
   const o = ttlOptionsFromEnv(process.env);
   const started = new Date();
   const loadBefore = loadAverage();
+  // Read now: a merge during a long run must not rename what was measured.
+  const commit = describeCommit();
+  const other = process.env['BENCH_BUNDLE'];
   // Measure a copy: a rebuild in the checkout during the run cannot change what is measured.
   const work = mkdtempSync(path.join(tmpdir(), 'ddhcpd-ttl-'));
   let figures: string[];
@@ -128,7 +131,8 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   const section = [
-    `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${describeCommit()}: time to lease${o.quick ? ' (BENCH_QUICK smoke run)' : ''}`, '',
+    `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}: time to lease${o.quick ? ' (BENCH_QUICK smoke run)' : ''}`, '',
+    ...(other === undefined ? [] : [`- daemon: BENCH_BUNDLE=${path.basename(path.dirname(other))}/${path.basename(other)}, another build than this commit's dist/`]),
     `- machine: ${describeMachine()}; load average before ${loadBefore}, after ${loadAverage()}`,
     `- command: \`make bench-ttl\`${o.quick ? ' with BENCH_QUICK=1' : ''}; parts ${[...o.parts].join(', ')}; ${o.repeats} cold starts per setting${o.serial ? '' : ', latency scenarios side by side'}`,
     '', '```', ...figures, '```',
