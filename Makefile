@@ -6,7 +6,7 @@ CC ?= cc
 TESTS_FAST := $(shell find test/unit test/wire test/property test/sim test/package -name '*.test.ts' 2>/dev/null | sort)
 TESTS_NETNS := $(shell find test/netns -name '*.test.ts' 2>/dev/null | sort)
 
-.PHONY: all build deps test test-fast test-netns typecheck demo sim sim-scale sim-ttl sim-safety bench dist ipk clean
+.PHONY: all build deps test test-fast test-netns typecheck demo sim sim-scale sim-ttl sim-safety bench bench-ttl dist ipk clean
 
 all: build
 
@@ -71,6 +71,12 @@ sim-safety: deps
 bench: build
 	bash scripts/setup.sh --bench
 	bash bench/run.sh
+
+# Time to lease alone (also a part of `make bench`): cold start, crowds, steady
+# arrivals, flood; with DDHCPD_C_BINARY the C ddhcpd too. BENCH_QUICK=1: smoke run.
+bench-ttl: build
+	bash scripts/setup.sh --bench
+	$(NODE) --import tsx bench/time-to-lease.ts
 
 dist: build
 	bash scripts/make-dist.sh
