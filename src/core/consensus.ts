@@ -6,6 +6,7 @@ import type { ClaimEntry, DdhcpMessage } from '../wire/ddhcp-message';
 import { DdhcpCommand, MAX_CLAIMS_PER_PACKET } from '../wire/ddhcp-message';
 import { chooseFreeBlock, deleteHeld, listOurBlocks, markClaiming, markForeign, markOurs, refreshForeign } from './blocks';
 import { createOwnBlock, dropOwnLeases, usableCount } from './leases';
+import { handOverLeases } from './forward';
 import { claimSettled, gatherMs, roundPeriodMs } from './claim-timing';
 import { restoreReclaimedLeases } from './reclaim';
 import type { Block, NodeState, Step } from './state';
@@ -159,6 +160,7 @@ export function handleUpdateClaim(
     const b = st.held.get(index);
     if (b?.state === 'ours') {
       if (sender > st.cfg.nodeId) {
+        handOverLeases(st, step, b, from);
         dropOwnLeases(st, b);
         markForeign(st, b, index, true, sender, from, until);
         emit(step, { kind: 'blockLost', index, to: sender });

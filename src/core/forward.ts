@@ -6,10 +6,10 @@ import type { DdhcpLeaseMessage, LeasePayload } from '../wire/ddhcp-message';
 import { DdhcpCommand } from '../wire/ddhcp-message';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import { sendAck, sendNak } from './dhcp-reply';
-import { byteswapU32, formatMac, isInNetwork } from './ipv4';
-import { FREE, LEASED, OFFERED, slotCode, slotHasMac } from './lease-slots';
+import { blockStart, byteswapU32, formatMac, isInNetwork } from './ipv4';
+import { copySlotChaddr, FREE, LEASED, OFFERED, slotCode, slotHasMac } from './lease-slots';
 import { findSlot, freeLease, isReserved, leaseTimeSec, serverIdentifier, setLease } from './leases';
-import type { AddressForm, NodeState, PendingForward, Step } from './state';
+import type { AddressForm, Block, NodeState, PendingForward, Step } from './state';
 import { drop, emit } from './state';
 import type { Ipv4 } from './types';
 
@@ -17,6 +17,11 @@ export const MAX_PENDING = 256;
 export const PENDING_TIMEOUT_MS = 10_000;
 /** How long we wait for an answer in the guessed byte order before trying the other one. */
 export const FORM_RETRY_MS = 1000;
+/**
+ * The xid of a hand-over (handOverLeases): no client asked, so there is no request to
+ * answer, and the owner's LEASEACK or LEASENAK to it is expected, not a stray reply.
+ */
+export const HANDOVER_XID = 0;
 
 function pendingKey(xid: number, mac: string): string {
   return `${xid >>> 0}:${mac}`;
@@ -110,6 +115,28 @@ export function expirePending(st: NodeState, step: Step, key: string): void {
   st.pending.delete(key);
 }
 
+/**
+ * We lost a block we owned to a node with a larger id (a healed partition, two restarts
+ * that raced): our clients still hold its addresses, and the winner does not know. Each
+ * lease goes to the winner as a RENEWLEASE, as if its client had roamed and renewed, so
+ * the winner marks the address leased before it can hand it to another client (ours do
+ * for a free address; one it leased to another MAC inside the split is NAKed, which no
+ * protocol can undo). The client's next renewal reaches the winner through us as usual.
+ * Call before the block's leases are dropped.
+ */
+export function handOverLeases(st: NodeState, step: Step, block: Block, winner: string): void {
+  const own = block.own;
+  if (own === undefined || own.used === 0) return;
+  const form = st.peerForms.get(winner) ?? 'swapped';
+  const start = blockStart(st.geo, block.index);
+  for (let k = 0; k < own.states.length; k++) {
+    if (slotCode(own, k) !== LEASED) continue;
+    const chaddr = new Uint8Array(16);
+    copySlotChaddr(own, k, chaddr, 0);
+    sendLeaseMessage(st, step, winner, DdhcpCommand.RenewLease, { addressRaw: encodeForm(start + k, form), xid: HANDOVER_XID, leaseSeconds: 0, chaddr });
+  }
+}
+
 /** C owners drop RELEASE (19); ours free the lease. No answer is expected either way. */
 export function forwardRelease(st: NodeState, step: Step, req: DhcpMessage, ip: Ipv4, ownerAddress: string): void {
   const form = st.peerForms.get(ownerAddress) ?? 'swapped';
@@ -146,6 +173,7 @@ export function handleLeaseReply(st: NodeState, step: Step, msg: DdhcpLeaseMessa
   const p = st.pending.get(key);
   const raw = msg.lease.addressRaw;
   if (p === undefined || (raw !== p.ip && raw !== byteswapU32(p.ip))) {
+    if (p === undefined && msg.lease.xid === HANDOVER_XID) return;
     drop(step, 'unsolicitedReply');
     return;
   }

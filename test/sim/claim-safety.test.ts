@@ -66,14 +66,25 @@ test('a partition that heals, with clients arriving on both sides', (t) => {
   }
 });
 
-// Known failure (TODO, reported on every run): after the heal the winner of a block both
-// islands owned knows nothing of the loser's leases and hands their addresses out again
-// while the loser's clients still hold them (until they renew and are NAKed). The winner
-// does learn of the conflict (the loser's UPDATECLAIM from a smaller id), so a core could
-// keep that block's free addresses back for a lease time. Seeds 1-3: 3, 0 and 2 such
-// duplicates before the claim rework (7b27bd2), 6, 0 and 1 after it.
-test('after a partition heals, no address is handed out again while its first holder keeps it', { todo: "the winner of a split block re-leases the loser's addresses" }, () => {
-  for (const seed of [1, 2, 3]) {
+// After the heal the winner of a block both islands owned must not hand out the addresses
+// the loser's clients hold: the loser hands its leases over as RENEWLEASEs the moment it
+// learns it lost (forward.ts handOverLeases). Seeds 3, 4 and 8 re-leased such addresses
+// before that (1, 7 and 1 duplicates); the two clients of a duplicate made inside the split
+// keep renewing until one is NAKed, which the judge excuses for one lease time (safety.ts).
+test('after a partition heals, the winner of a split block keeps the loser\'s leases from other clients', () => {
+  for (const seed of [3, 4, 8]) {
+    const s = SAFETY_SCENARIOS.partition(seed);
+    assert.deepEqual(judge(runScenario(s, createCore), s).problems, [], `replay: ${formatReplay(s)}`);
+  }
+});
+
+// Known failure (TODO, reported on every run): between the heal and the first UPDATECLAIM
+// that tells the two owners of a block of each other (up to a refresh, B/4), either may
+// lease an address the other leased inside the split. Seeds 1 and 9 of 20 (make sim-safety).
+// A node could announce its blocks at once when it hears a peer it has not heard for a
+// block timeout; not built yet.
+test('after a partition heals, no address is handed out again while its first holder keeps it', { todo: 'a new lease in the window before the two owners hear each other' }, () => {
+  for (const seed of [1, 9]) {
     const s = SAFETY_SCENARIOS.partition(seed);
     assert.deepEqual(judge(runScenario(s, createCore), s).problems, [], `replay: ${formatReplay(s)}`);
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createCore } from '../../../src/core/node';
 import {
   advance, BIG_ID, claimedIndexes, dhcp, events, FIRST_ROUND_AT, fixedRng, inquire, INQUIRE_TIMES, inquiredIndexes, makeCfg,
-  multicasts, OUR_ID, OWNED_AT, ownedCore, PEER_ADDR, ROUND_MS, seededRng, SMALL_ID, updateClaim,
+  mac, multicasts, OUR_ID, OWNED_AT, ownedCore, PEER_ADDR, replies, ROUND_MS, seededRng, SERVER_ID, SMALL_ID, unicasts, updateClaim,
 } from './fixtures';
 
 const T = { kind: 'timer' } as const;
@@ -238,4 +238,31 @@ test('a full mesh: the claim waits, and a block that expires is claimed then', (
   assert.equal(core.view().blocks().find((b) => b.index === 17)?.state, 'claiming');
   const out = advance(core, 90_000 + FIRST_ROUND_AT);
   assert.deepEqual(multicasts(out).flatMap(inquiredIndexes), [17]);
+});
+
+test('a block lost to a larger id: its leases go to the winner as RENEWLEASEs, and the winner keeps them from other clients', () => {
+  // Both own block 5, as two islands of a split do; the winner's claim reaches the loser once healed.
+  const loser = ownedCore(5);
+  const winner = ownedCore(5, { nodeId: BIG_ID });
+  const offer = replies(loser.handle({ kind: 'dhcp', msg: discover(7) }, 23_000))[0];
+  assert.ok(offer !== undefined);
+  const ip = offer.msg.yiaddr;
+  const request = dhcp({ type: 3, client: 7, xid: 7, requested: ip, serverId: SERVER_ID });
+  assert.equal(replies(loser.handle({ kind: 'dhcp', msg: request }, 23_100)).length, 1);
+  const out = loser.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(BIG_ID, [5]) }, 24_000);
+  const handed = unicasts(out);
+  assert.equal(handed.length, 1, 'one lease, one RENEWLEASE');
+  const msg = handed[0]?.msg;
+  assert.ok(msg !== undefined && 'lease' in msg && msg.command === 16);
+  assert.equal(handed[0]?.to, PEER_ADDR);
+  assert.equal(msg.lease.chaddr.subarray(0, 6).join(), mac(7).subarray(0, 6).join());
+  // The winner learns the lease and answers; the loser takes the answer without counting a stray reply.
+  const answer = unicasts(winner.handle({ kind: 'ddhcp', from: 'fe80::1', msg: { ...msg, nodeId: OUR_ID } }, 24_010));
+  assert.equal(answer[0]?.msg.command, 17, 'LEASEACK');
+  assert.deepEqual(winner.view().leases().map((l) => [l.ip, l.state]), [[ip, 'leased']]);
+  const back = loser.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: { ...(answer[0]?.msg as typeof msg), nodeId: BIG_ID } }, 24_020);
+  assert.deepEqual(events(back), []);
+  // Another client asking the winner now gets another address.
+  const other = replies(winner.handle({ kind: 'dhcp', msg: discover(8) }, 24_100))[0];
+  assert.ok(other !== undefined && other.msg.yiaddr !== ip);
 });
