@@ -69,19 +69,28 @@ function isCount(n: unknown): n is number {
 }
 
 /**
- * Claims of other nodes come back as if just heard on the wire, each for what was left of
- * it: not inquired and not chosen for a claim until it runs out. An owner rebooting at the
- * same time answers no INQUIRE; without its claim we would win its block and own it twice
- * once the owner is back from its own state file. Blocks already ours (the snapshot lists
- * each block once, but it may come from anywhere) keep our claim.
+ * Claims of other nodes come back as if just heard on the wire: not inquired and not chosen
+ * for a claim until they run out. An owner rebooting at the same time answers no INQUIRE;
+ * without its claim we would win its block and own it twice once the owner is back from
+ * its own state file.
+ *
+ * Each lasts what was left of it, but at least one block timeout from now, even one that
+ * ran out while we were down: its owner may have refreshed it meanwhile and be down now,
+ * and comes back holding it until its last announcement + B, which is before now + B
+ * (seen in the simulator: down 82 s, the saved claim had 47 s left, the owner came back
+ * with 15 s left). An owner that is up re-announces within B/4, and the claim goes on
+ * as heard. The cost: a block given back while we were down is free B after the restart.
+ * Blocks already ours (the snapshot lists each block once, but it may come from
+ * anywhere) keep our claim.
  */
 const MAX_WIRE_CLAIM_MS = 0xffff * 1000;
 
 function restoreForeignClaims(st: NodeState, claims: readonly PersistedForeignClaim[], now: Millis): void {
+  const blockMs = st.cfg.blockTimeoutSec * 1000;
   for (const c of claims) {
-    if (!isCount(c.index) || c.index >= st.geo.numBlocks || !(c.remainingMs > 0) || !isFree(st, c.index)) continue;
+    if (!isCount(c.index) || c.index >= st.geo.numBlocks || Number.isNaN(c.remainingMs) || !isFree(st, c.index)) continue;
     // No longer than a claim on the wire can last (its timeout is 16 bits of seconds).
-    const remainingMs = Math.min(c.remainingMs, MAX_WIRE_CLAIM_MS);
+    const remainingMs = Math.min(Math.max(c.remainingMs, blockMs), MAX_WIRE_CLAIM_MS);
     const owner = typeof c.owner === 'string' ? c.owner : '';
     const address = typeof c.ownerAddress === 'string' ? c.ownerAddress : '';
     markForeign(st, undefined, c.index, true, owner, address, now + remainingMs);

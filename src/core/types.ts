@@ -173,7 +173,8 @@ export interface PersistedState {
    * Blocks other nodes had claimed (announced, not merely inquired), with what was left of
    * each claim. Restored as claims heard on the wire: an owner that is itself rebooting
    * answers no INQUIRE, and a node that forgot its claim would win the block and own it
-   * twice once the owner is back. Absent in older snapshots and test doubles: none known.
+   * twice once the owner is back. Each lasts at least one block timeout after the restart
+   * (core/snapshot.ts says why). Absent in older snapshots and test doubles: none known.
    */
   readonly foreign?: readonly PersistedForeignClaim[];
   readonly leases: readonly {
@@ -191,7 +192,7 @@ export interface PersistedForeignClaim {
   readonly owner?: NodeId;
   /** The IPv6 link-local address the owner announced from, without zone. */
   readonly ownerAddress?: string;
-  /** Only claims still running are kept; restoring drops those at or below zero. */
+  /** Zero or less after a restart: ran out while we were down (restoring still holds it one block timeout). */
   readonly remainingMs: number;
 }
 

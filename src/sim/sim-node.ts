@@ -58,7 +58,7 @@ export function nodeAddress(index: number): string {
 
 /** What a daemon restored from its state file after `elapsedMs` of downtime would see. */
 export function ageSnapshot(state: PersistedState, elapsedMs: Millis): PersistedState {
-  const foreign = state.foreign?.filter((c) => c.remainingMs > elapsedMs).map((c) => ({ ...c, remainingMs: c.remainingMs - elapsedMs }));
+  const foreign = state.foreign?.map((c) => ({ ...c, remainingMs: c.remainingMs - elapsedMs }));
   return {
     ...state,
     // A claim that ran out stays listed with what is left turned negative: the core inquires it again.

@@ -246,7 +246,8 @@ function decodeLease(v: unknown, at: string, prefix: number, prefixLen: number):
 /**
  * What is still valid at `nowWallMs`: the blocks with what is left of their claims
  * (zero or less: the claim ran out while we were down, and the core inquires the
- * block again) and the unexpired leases inside them.
+ * block again), the unexpired leases inside them, and the claims of others with what
+ * is left of them (zero or less too: ran out while we were down).
  * A clock that went backwards never lengthens a lifetime beyond what was left
  * when the file was saved. With `now` on the boot clock of the same boot the file
  * was saved in, the downtime is measured on that clock and the wall clock is not used.
@@ -265,10 +266,9 @@ export function toPersisted(file: StateFile, nowWallMs: number, now?: BootClock)
   const leases = file.leases
     .map((l) => ({ ip: l.ip, chaddr: l.chaddr, state: l.state, remainingMs: remaining(l.expiresAtWallMs) }))
     .filter((l) => l.remainingMs > 0 && kept.has(Math.floor((l.ip - file.prefix) / file.blockSize)));
-  // Claims of others that ran out while we were down are simply gone: those blocks are free.
-  const foreign = file.foreign
-    ?.map((c) => ({ index: c.index, ...ownerOf(c), remainingMs: remaining(c.expiresAtWallMs) }))
-    .filter((c) => c.remainingMs > 0);
+  // Claims of others that ran out while we were down stay listed, as our blocks do: the core
+  // decides what they are worth (snapshot.ts: their owners may have refreshed them meanwhile).
+  const foreign = file.foreign?.map((c) => ({ index: c.index, ...ownerOf(c), remainingMs: remaining(c.expiresAtWallMs) }));
   const foreignField = foreign === undefined ? {} : { foreign };
   return { version: 1, nodeId: file.nodeId, prefix: file.prefix, prefixLen: file.prefixLen, blockSize: file.blockSize, blocks, ...foreignField, leases };
 }

@@ -1,6 +1,7 @@
 // Claims of other nodes in the snapshot: what is kept, and what a restart makes of them.
 // A restored claim is a claim as if heard on the wire: not inquired, not chosen, and the
-// block free only once what was left of it at the restart has run out.
+// block free only once what was left of it has run out, and never before one block
+// timeout after the restart (an owner down at the same time may still hold it).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,9 +54,9 @@ test('snapshot: claims of others, ascending, with what is left; tentative marks 
 });
 
 test('restart from the state file: the claim is not inquired, lapses after what was left less the downtime, then the block is claimed', () => {
-  // Node A hears the owner's claim at 1 s (60 s) and saves at 10 s: 51 s left.
+  // Node A hears the owner's claim at 1 s (a peer announcing 300 s) and saves at 10 s: 291 s left.
   const before = createCore(oneBlockCfg(), seededRng(1), 0);
-  before.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: onOneBlock(updateClaim(BIG_ID, [0])) }, 1_000);
+  before.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: onOneBlock(updateClaim(BIG_ID, [0], 300)) }, 1_000);
   assert.deepEqual(multicasts(runTimers(before, 10_000).map((e) => e.effect)).flatMap(inquiredIndexes), [], 'nothing free to claim');
   const text = encodeStateFile(fromPersisted(before.snapshot(10_000), SAVED_WALL));
 
@@ -63,36 +64,42 @@ test('restart from the state file: the claim is not inquired, lapses after what 
   const decoded = decodeStateFile(text);
   assert.ok(decoded.ok);
   const restored: PersistedState = toPersisted(decoded.value, SAVED_WALL + 20_000);
-  assert.deepEqual(restored.foreign, [{ index: 0, owner: BIG_ID, ownerAddress: PEER_ADDR, remainingMs: 31_000 }]);
+  assert.deepEqual(restored.foreign, [{ index: 0, owner: BIG_ID, ownerAddress: PEER_ADDR, remainingMs: 271_000 }]);
   const START = 500_000;
   const core = createCore(oneBlockCfg({ learning: true }), seededRng(2), START, restored);
   const block = core.view().blocks().find((b) => b.index === 0);
-  assert.deepEqual(block && [block.state, block.owner, block.ownerAddress, block.timeoutAt], ['claimed', BIG_ID, PEER_ADDR, START + 31_000]);
+  assert.deepEqual(block && [block.state, block.owner, block.ownerAddress, block.timeoutAt], ['claimed', BIG_ID, PEER_ADDR, START + 271_000]);
 
   // A third node inquiring the block changes nothing: the claim stands, we do not answer for it.
   const answer = core.handle({ kind: 'ddhcp', from: OTHER_ADDR, msg: onOneBlock(inquire(OTHER_ID, [0])) }, START + 5_000);
   assert.deepEqual(multicasts(answer), []);
-  const untilLapse = runTimers(core, START + 31_000 - 1);
+  const untilLapse = runTimers(core, START + 271_000 - 1);
   assert.deepEqual(inquiresOf(untilLapse, 0), [], 'not inquired while the restored claim runs');
   assert.equal(core.view().blocks().find((b) => b.index === 0)?.state, 'claimed');
 
   // Lapsed (at the next expiry step, at most half a tentative timeout late): free, so claimed.
-  const after = runTimers(core, START + 31_000 + 60_000);
+  const after = runTimers(core, START + 271_000 + 60_000);
   const inquired = inquiresOf(after, 0);
   assert.ok(inquired.length > 0, 'the block is inquired once the claim ran out');
-  assert.ok(inquired[0]! >= START + 31_000 && inquired[0]! <= START + 31_000 + 7_500 + 1_000, `first INQUIRE at ${inquired[0]! - START} ms`);
+  assert.ok(inquired[0]! >= START + 271_000 && inquired[0]! <= START + 271_000 + 7_500 + 1_000, `first INQUIRE at ${inquired[0]! - START} ms`);
   assert.equal(core.view().blocks().find((b) => b.index === 0)?.state, 'ours');
 });
 
-test('a claim that ran out while we were down is not restored: the block is free at once', () => {
+test('a claim with less than a block timeout left, or run out while we were down, is held one block timeout from the restart', () => {
+  // The owner may have refreshed it while we were down and be rebooting now: back from its
+  // own state file it holds the block until its last announcement + B, before our restart + B.
   const before = createCore(oneBlockCfg(), seededRng(1), 0);
   before.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: onOneBlock(updateClaim(BIG_ID, [0])) }, 1_000);
   const file = fromPersisted(before.snapshot(10_000), SAVED_WALL);
   const restored = toPersisted(file, SAVED_WALL + 90_000);
-  assert.deepEqual(restored.foreign, []);
-  const core = createCore(oneBlockCfg(), seededRng(2), 0, restored);
-  assert.deepEqual(core.view().blocks(), []);
-  assert.ok(inquiresOf(runTimers(core, 1_000), 0).length > 0);
+  assert.deepEqual(restored.foreign, [{ index: 0, owner: BIG_ID, ownerAddress: PEER_ADDR, remainingMs: -39_000 }]);
+  const START = 200_000;
+  const core = createCore(oneBlockCfg(), seededRng(2), START, restored);
+  assert.equal(core.view().blocks()[0]?.timeoutAt, START + 60_000);
+  assert.deepEqual(inquiresOf(runTimers(core, START + 60_000 - 1), 0), []);
+  const inquired = inquiresOf(runTimers(core, START + 60_000 + 30_000), 0);
+  assert.ok(inquired.length > 0 && inquired[0]! <= START + 60_000 + 7_500 + 1_000, `first INQUIRE at ${(inquired[0] ?? 0) - START} ms`);
+  assert.equal(core.view().blocks()[0]?.state, 'ours');
 });
 
 test('a claim heard after the restart replaces the restored one, as any refresh does', () => {
@@ -129,7 +136,10 @@ test('restore ignores hostile foreign entries and keeps our own claim on a block
   const blocks = core.view().blocks().map((b) => [b.index, b.state, b.timeoutAt]);
   assert.deepEqual(blocks.sort((a, b) => Number(a[0]) - Number(b[0])), [
     [4, 'ours', 41_000],
+    // Run out or nearly so: held one block timeout (60 s) from the restart.
+    [7, 'claimed', 61_000],
+    [8, 'claimed', 61_000],
     [9, 'claimed', 1_000 + 65_535_000],
-    [10, 'claimed', 31_000],
+    [10, 'claimed', 61_000],
   ]);
 });
