@@ -55,6 +55,8 @@ export class Daemon implements DaemonApi {
   private readonly openRetries = new Map<'dhcp' | 'mesh', NodeJS.Timeout>();
   private readonly ifStates = new Map<string, InterfaceState>();
   private stopped = false;
+  /** When the state file was last marked for writing (foreignClaimsStale). */
+  private markedDirtyAt = -Infinity;
   readonly nodeId: string;
 
   constructor(
@@ -106,7 +108,21 @@ export class Daemon implements DaemonApi {
     const effects = this.core.handle(input, monotonicNow());
     performEffects(effects, this.sink, this.stats, this.log, this.nodeId);
     this.timer.arm(this.core.nextDeadline());
-    if (effects.length > 0 || input.kind === 'command') this.stateWriter.markDirty();
+    const now = monotonicNow();
+    if (effects.length > 0 || input.kind === 'command' || (input.kind === 'ddhcp' && this.foreignClaimsStale(now))) {
+      this.markedDirtyAt = now;
+      this.stateWriter.markDirty();
+    }
+  }
+
+  /**
+   * The state file keeps the claims of other nodes we know, but a claim heard changes
+   * nothing else and has no effects: writing for each would write once a second in any
+   * busy mesh. They ride along with the writes our own effects cause (a node with blocks
+   * announces every B/4); a node quiet for B/4 writes for the claims it heard meanwhile.
+   */
+  private foreignClaimsStale(now: Millis): boolean {
+    return now - this.markedDirtyAt >= (this.cfg.blockTimeoutSec * 1000) / 4;
   }
 
   private readonly sink: Sink = {

@@ -8,7 +8,7 @@
 import { ExpiryHeap } from './expiry-heap';
 import type { Block, NodeState, OwnBlock } from './state';
 import { oursSorted } from './state';
-import type { BlockView, Millis, NodeId } from './types';
+import type { BlockView, Millis, NodeId, PersistedForeignClaim } from './types';
 
 /** The block we hold at `index` (claiming or ours), if any. */
 export function heldBlock(st: NodeState, index: number): Block | undefined {
@@ -28,7 +28,9 @@ export function blockCount(st: NodeState): number {
 export function claimedOwnerAddress(st: NodeState, index: number): string | undefined {
   const slot = st.foreign.find(index);
   if (slot < 0 || !st.foreign.isClaimed(slot)) return undefined;
-  return st.foreign.addressAt(slot);
+  // Empty for a claim restored from a state file that did not know the address.
+  const address = st.foreign.addressAt(slot);
+  return address === '' ? undefined : address;
 }
 
 /**
@@ -49,6 +51,25 @@ export function viewForeign(st: NodeState, out: BlockView[]): void {
       leases: undefined,
     });
   }
+}
+
+/**
+ * The blocks others have claimed, ascending by index, with what is left of each claim at
+ * `now`: what a snapshot keeps. Tentative marks are left out: they last one tentative
+ * timeout, and the inquirer inquires again after a restart anyway.
+ */
+export function listForeignClaims(st: NodeState, now: Millis): PersistedForeignClaim[] {
+  const ft = st.foreign;
+  const out: PersistedForeignClaim[] = [];
+  for (let s = 0; s < ft.capacity; s++) {
+    if (!ft.isUsed(s) || !ft.isClaimed(s)) continue;
+    const remainingMs = ft.timeoutAt(s) - now;
+    if (!(remainingMs > 0)) continue;
+    const owner = ft.ownerAt(s);
+    const ownerAddress = ft.addressAt(s);
+    out.push({ index: ft.indexAt(s), ...(owner === '' ? {} : { owner }), ...(ownerAddress === '' ? {} : { ownerAddress }), remainingMs });
+  }
+  return out.sort((a, b) => a.index - b.index);
 }
 
 /** How many blocks others have claimed, and how many they are inquiring. */

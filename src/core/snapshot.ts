@@ -1,8 +1,9 @@
-// What survives a restart: our blocks and the leases worth keeping, with
-// remaining lifetimes (monotonic clocks do not survive a reboot). Restoring
-// accepts only a snapshot of the same node and mesh, and only sane entries.
+// What survives a restart: our blocks and the leases worth keeping, and the
+// claims of other nodes we knew, with remaining lifetimes (monotonic clocks do
+// not survive a reboot). Restoring accepts only a snapshot of the same node and
+// mesh, and only sane entries.
 
-import { heldBlock, isFree, markOurs } from './blocks';
+import { heldBlock, isFree, listForeignClaims, markForeign, markOurs } from './blocks';
 import { CLAIM_TIMER, REFRESH_TIMER } from './consensus';
 import { planReclaim } from './reclaim';
 import { blockStart, fromHex } from './ipv4';
@@ -10,7 +11,7 @@ import { copySlotChaddr, DECLINED, hexOf, LEASED, slotCode, slotState, type Slot
 import { createOwnBlock, findSlot, setLease } from './leases';
 import type { Block, NodeState, OwnBlock } from './state';
 import { oursSorted } from './state';
-import { LEASE_STATES, type CompactSnapshot, type LeaseState, type LeaseTable, type Millis, type PersistedState } from './types';
+import { LEASE_STATES, type CompactSnapshot, type LeaseState, type LeaseTable, type Millis, type PersistedForeignClaim, type PersistedState } from './types';
 
 /** Our blocks, and their leased and declined slots as a table: no object per lease. */
 export function takeCompactSnapshot(st: NodeState, now: Millis): CompactSnapshot {
@@ -44,7 +45,8 @@ export function takeCompactSnapshot(st: NodeState, now: Millis): CompactSnapshot
     }
   }
   const blocks = owned.map((b) => ({ index: b.index, remainingMs: Math.max(0, (b.timeoutAt ?? now) - now) }));
-  const head = { version: 1 as const, nodeId: st.cfg.nodeId, prefix: st.geo.prefix, prefixLen: st.geo.prefixLen, blockSize: st.geo.blockSize, blocks };
+  const foreign = listForeignClaims(st, now);
+  const head = { version: 1 as const, nodeId: st.cfg.nodeId, prefix: st.geo.prefix, prefixLen: st.geo.prefixLen, blockSize: st.geo.blockSize, blocks, foreign };
   return { head, leases };
 }
 
@@ -67,6 +69,35 @@ function isCount(n: unknown): n is number {
 }
 
 /**
+ * Claims of other nodes come back as if just heard on the wire: not inquired and not chosen
+ * for a claim until they run out. An owner rebooting at the same time answers no INQUIRE;
+ * without its claim we would win its block and own it twice once the owner is back from
+ * its own state file.
+ *
+ * Each lasts what was left of it, but at least one block timeout from now, even one that
+ * ran out while we were down: its owner may have refreshed it meanwhile and be down now,
+ * and comes back holding it until its last announcement + B, which is before now + B
+ * (seen in the simulator: down 82 s, the saved claim had 47 s left, the owner came back
+ * with 15 s left). An owner that is up re-announces within B/4, and the claim goes on
+ * as heard. The cost: a block given back while we were down is free B after the restart.
+ * Blocks already ours (the snapshot lists each block once, but it may come from
+ * anywhere) keep our claim.
+ */
+const MAX_WIRE_CLAIM_MS = 0xffff * 1000;
+
+function restoreForeignClaims(st: NodeState, claims: readonly PersistedForeignClaim[], now: Millis): void {
+  const blockMs = st.cfg.blockTimeoutSec * 1000;
+  for (const c of claims) {
+    if (!isCount(c.index) || c.index >= st.geo.numBlocks || Number.isNaN(c.remainingMs) || !isFree(st, c.index)) continue;
+    // No longer than a claim on the wire can last (its timeout is 16 bits of seconds).
+    const remainingMs = Math.min(Math.max(c.remainingMs, blockMs), MAX_WIRE_CLAIM_MS);
+    const owner = typeof c.owner === 'string' ? c.owner : '';
+    const address = typeof c.ownerAddress === 'string' ? c.ownerAddress : '';
+    markForeign(st, undefined, c.index, true, owner, address, now + remainingMs);
+  }
+}
+
+/**
  * Restored blocks are ours at once and announced by the first handle() call; they skip the
  * learning phase. Blocks whose claim ran out while we were down are inquired again at once
  * (reclaim.ts), their leases held back until the block is won.
@@ -82,6 +113,7 @@ export function restoreSnapshot(st: NodeState, saved: PersistedState, now: Milli
     if (b.remainingMs > 0) markOurs(st, b.index, createOwnBlock(st, b.index, now), now + b.remainingMs);
     else expired.push(b);
   }
+  restoreForeignClaims(st, saved.foreign ?? [], now);
   for (const l of saved.leases) {
     if (!isCount(l.ip) || !(l.remainingMs > 0) || (l.state !== 'leased' && l.state !== 'declined')) continue;
     const ref = findSlot(st, l.ip);

@@ -169,6 +169,14 @@ export interface PersistedState {
   readonly blockSize: number;
   /** remainingMs <= 0: the claim ran out while we were down; the block is inquired again at once. */
   readonly blocks: readonly { readonly index: number; readonly remainingMs: number }[];
+  /**
+   * Blocks other nodes had claimed (announced, not merely inquired), with what was left of
+   * each claim. Restored as claims heard on the wire: an owner that is itself rebooting
+   * answers no INQUIRE, and a node that forgot its claim would win the block and own it
+   * twice once the owner is back. Each lasts at least one block timeout after the restart
+   * (core/snapshot.ts says why). Absent in older snapshots and test doubles: none known.
+   */
+  readonly foreign?: readonly PersistedForeignClaim[];
   readonly leases: readonly {
     readonly ip: Ipv4;
     /** 32 hex digits: all 16 chaddr bytes. */
@@ -176,6 +184,16 @@ export interface PersistedState {
     readonly state: LeaseState;
     readonly remainingMs: number;
   }[];
+}
+
+/** A claim of another node's as a snapshot keeps it; owner and address are absent where the table lacks them. */
+export interface PersistedForeignClaim {
+  readonly index: number;
+  readonly owner?: NodeId;
+  /** The IPv6 link-local address the owner announced from, without zone. */
+  readonly ownerAddress?: string;
+  /** Zero or less after a restart: ran out while we were down (restoring still holds it one block timeout). */
+  readonly remainingMs: number;
 }
 
 /** Lease states by their code in a LeaseTable. */

@@ -1,8 +1,12 @@
 // One simulated mesh node: its address, its current core (undefined while
-// stopped), its single timer slot and its traffic counters. The snapshot it
-// keeps across a stop is aged by the downtime, as io/state-file does on disk.
+// stopped), its single timer slot and its traffic counters. What it keeps
+// across a stop is the daemon's state file, written and read back by the
+// daemon's own codec (saveStateFile, loadStateFile), so a simulated restart
+// restores exactly what a real one would.
 
-import type { Core, CoreConfig, Millis, NodeId, PersistedState, Rng } from '../core/types';
+import type { CompactSnapshot, Core, CoreConfig, Millis, NodeId, PersistedState, Rng } from '../core/types';
+import { decodeStateFile, toPersisted } from '../wire/state-file';
+import { encodeCompactChunks, encodePersistedChunks } from '../wire/state-file-chunks';
 import { Statistics } from '../io/stats';
 import type { Sink } from '../io/perform';
 import type { SimRng } from './rng';
@@ -18,7 +22,10 @@ export class SimNode {
   spins = 0;
   startedAt: Millis | undefined;
   stoppedAt: Millis | undefined;
+  /** The core's snapshot at the last stop, as it was (a test restores it unaged to show what ageing prevents). */
   saved: PersistedState | undefined;
+  /** The state file written at the last stop (saveStateFile). */
+  savedFile: string | undefined;
   /** First start to first having the spare leases; undefined until then. */
   firstReadyDelayMs: Millis | undefined;
   readyThisRun = false;
@@ -51,10 +58,40 @@ export function nodeAddress(index: number): string {
 
 /** What a daemon restored from its state file after `elapsedMs` of downtime would see. */
 export function ageSnapshot(state: PersistedState, elapsedMs: Millis): PersistedState {
+  const foreign = state.foreign?.map((c) => ({ ...c, remainingMs: c.remainingMs - elapsedMs }));
   return {
     ...state,
     // A claim that ran out stays listed with what is left turned negative: the core inquires it again.
     blocks: state.blocks.map((b) => ({ ...b, remainingMs: b.remainingMs - elapsedMs })),
+    ...(foreign === undefined ? {} : { foreign }),
     leases: state.leases.filter((l) => l.remainingMs > elapsedMs).map((l) => ({ ...l, remainingMs: l.remainingMs - elapsedMs })),
   };
+}
+
+/**
+ * The virtual clock as a wall clock: the file holds wall-clock ms since the epoch, and the
+ * decoder wants them plausible. A simulated restart is a router reboot (a new boot id), so
+ * the downtime is measured on this clock, as the daemon does after a reboot.
+ */
+const SIM_EPOCH_WALL_MS = 1_700_000_000_000;
+
+/** The state file the daemon writes at stop (io/state-store.ts: the compact snapshot where the core has one). */
+export function saveStateFile(core: Core, now: Millis): string {
+  const snapshot: PersistedState | CompactSnapshot = core.snapshotCompact?.(now) ?? core.snapshot(now);
+  const wallMs = SIM_EPOCH_WALL_MS + now;
+  const chunks = 'version' in snapshot
+    ? encodePersistedChunks(snapshot, wallMs, undefined, Number.POSITIVE_INFINITY)
+    : encodeCompactChunks(snapshot, wallMs, undefined, Number.POSITIVE_INFINITY);
+  const decoder = new TextDecoder();
+  let text = '';
+  // Each chunk is a view of a buffer the next one overwrites: decode it before asking for more.
+  for (const chunk of chunks) text += decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
+}
+
+/** What the daemon's loadState makes of the file at `now`; a file our own encoder wrote must decode. */
+export function loadStateFile(text: string, now: Millis): PersistedState {
+  const decoded = decodeStateFile(text);
+  if (!decoded.ok) throw new Error(`decodeStateFile rejected a state file saveStateFile wrote: ${JSON.stringify(decoded.error)}`);
+  return toPersisted(decoded.value, SIM_EPOCH_WALL_MS + now);
 }

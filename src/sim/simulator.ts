@@ -19,7 +19,7 @@ import { EventQueue } from './event-queue';
 import { Network } from './network';
 import { OwnershipTracker } from './ownership';
 import { createRng, type SimRng } from './rng';
-import { ageSnapshot, nodeAddress, SimNode } from './sim-node';
+import { loadStateFile, nodeAddress, saveStateFile, SimNode } from './sim-node';
 import { SimInvariantError, type KeepBack, type SimCounters, type SimEvent, type SimOptions } from './sim-types';
 
 /** A core that keeps its deadline at or before now after this many timer inputs is spinning. */
@@ -143,7 +143,7 @@ export class Simulator {
   startNode(index: number, restore = true): void {
     const node = this.nodeAt(index);
     if (node.core !== undefined) return;
-    const saved = restore && node.saved !== undefined && node.stoppedAt !== undefined ? ageSnapshot(node.saved, this.now - node.stoppedAt) : undefined;
+    const saved = restore && node.savedFile !== undefined ? loadStateFile(node.savedFile, this.now) : undefined;
     // A start without state orphans the leases this node granted before.
     if (saved === undefined && node.everStarted) this.ownership.forgetNode(index);
     const cfg: CoreConfig = { ...this.options.coreConfig, nodeId: node.nodeId };
@@ -167,6 +167,7 @@ export class Simulator {
     if (core === undefined) return;
     this.flush(index);
     node.saved = core.snapshot(this.now);
+    node.savedFile = saveStateFile(core, this.now);
     node.stoppedAt = this.now;
     node.core = undefined;
     node.timerAt = undefined;

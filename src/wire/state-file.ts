@@ -1,12 +1,22 @@
 // The on-disk JSON of PersistedState. Times are wall-clock ms since the epoch,
 // because the monotonic clock restarts with the process (issue 6). The decoder
 // checks every field and never throws; io/state-store.ts does the file IO.
+// Fields it does not know are ignored, so a file may gain optional fields (as
+// `foreign` was added) and stay readable by the daemons before it.
 
 import type { Ipv4, LeaseState, NodeId, PersistedState } from '../core/types';
 import { err, ok, type Result } from './result';
 
 export interface StateFileBlock {
   readonly index: number;
+  readonly expiresAtWallMs: number;
+}
+
+/** A claim of another node's, as the core knew it (see PersistedState.foreign). */
+export interface StateFileForeignClaim {
+  readonly index: number;
+  readonly owner?: NodeId;
+  readonly ownerAddress?: string;
   readonly expiresAtWallMs: number;
 }
 
@@ -41,6 +51,8 @@ export interface StateFile {
   /** Addresses per block, as in the DDHCP header. */
   readonly blockSize: number;
   readonly blocks: readonly StateFileBlock[];
+  /** Absent in files written before it: no claims of others known. */
+  readonly foreign?: readonly StateFileForeignClaim[];
   readonly leases: readonly StateFileLease[];
 }
 
@@ -50,13 +62,16 @@ export type StateFileError =
   | { readonly kind: 'badVersion' }
   /** `field` is a path such as `leases[3].chaddr`. */
   | { readonly kind: 'badField'; readonly field: string }
-  | { readonly kind: 'tooMany'; readonly field: 'blocks' | 'leases'; readonly count: number; readonly limit: number }
+  | { readonly kind: 'tooMany'; readonly field: 'blocks' | 'foreign' | 'leases'; readonly count: number; readonly limit: number }
   | { readonly kind: 'duplicate'; readonly field: string };
 
 export const MAX_STATE_FILE_CHARS = 64 * 1024 * 1024;
 export const MAX_STATE_ENTRIES = 1 << 20;
 const MAX_REMAINING_MS = 2 ** 50;
 const BOOT_ID = /^[0-9a-f-]{1,64}$/;
+const NODE_ID = /^[0-9a-f]{16}$/;
+/** IPv6 text without zone: at most 45 characters (an embedded IPv4 address included). */
+const IPV6_ADDRESS = /^[0-9a-f:.]{2,45}$/;
 const LEASE_STATES: readonly string[] = ['offered', 'leased', 'declined'] satisfies readonly LeaseState[];
 
 export function encodeStateFile(s: StateFile): string {
@@ -88,13 +103,20 @@ export function encodeStateFileHead(s: Omit<StateFile, 'leases'>): string {
   // One entry per line: small diffs when inspecting, still plain JSON.
   const line = (v: unknown): string => JSON.stringify(v);
   const blocks = s.blocks.map((b) => line({ index: b.index, expiresAtWallMs: b.expiresAtWallMs }));
+  const foreign = s.foreign?.map((c) => line({ index: c.index, owner: c.owner, ownerAddress: c.ownerAddress, expiresAtWallMs: c.expiresAtWallMs }));
   return (
     `{\n  "version": 1,\n  "savedAtWallMs": ${line(s.savedAtWallMs)},\n` +
     (s.savedAt === undefined ? '' : `  "bootId": ${line(s.savedAt.bootId)},\n  "savedAtMonoMs": ${line(s.savedAt.monoMs)},\n`) +
     `  "nodeId": ${line(s.nodeId)},\n` +
     `  "prefix": ${line(s.prefix)},\n  "prefixLen": ${line(s.prefixLen)},\n  "blockSize": ${line(s.blockSize)},\n` +
-    `  "blocks": ${blocks.length === 0 ? '[]' : `[\n    ${blocks.join(',\n    ')}\n  ]`},\n  "leases": `
+    `  "blocks": ${listText(blocks)},\n` +
+    (foreign === undefined ? '' : `  "foreign": ${listText(foreign)},\n`) +
+    '  "leases": '
   );
+}
+
+function listText(lines: readonly string[]): string {
+  return lines.length === 0 ? '[]' : `[\n    ${lines.join(',\n    ')}\n  ]`;
 }
 
 export function decodeStateFile(text: string): Result<StateFile, StateFileError> {
@@ -117,7 +139,7 @@ export function decodeStateFile(text: string): Result<StateFile, StateFileError>
   if (hasBoot && (typeof bootId !== 'string' || !BOOT_ID.test(bootId))) return bad('bootId');
   if (hasBoot && !isWallMs(savedAtMonoMs)) return bad('savedAtMonoMs');
   const nodeId = raw['nodeId'];
-  if (typeof nodeId !== 'string' || !/^[0-9a-f]{16}$/.test(nodeId)) return bad('nodeId');
+  if (typeof nodeId !== 'string' || !NODE_ID.test(nodeId)) return bad('nodeId');
   const prefixLen = raw['prefixLen'];
   if (!isIntIn(prefixLen, 0, 32)) return bad('prefixLen');
   const prefix = raw['prefix'];
@@ -131,20 +153,32 @@ export function decodeStateFile(text: string): Result<StateFile, StateFileError>
 
   const blocks = decodeList(raw['blocks'], 'blocks', (v, at) => decodeBlock(v, at, numBlocks), (b) => b.index);
   if (!blocks.ok) return blocks;
+  // A block is ours or another's, never both, and each has one entry: at most numBlocks of them.
+  const foreign = raw['foreign'] === undefined
+    ? undefined
+    : decodeList(raw['foreign'], 'foreign', (v, at) => decodeForeignClaim(v, at, numBlocks), (c) => c.index, numBlocks);
+  if (foreign !== undefined && !foreign.ok) return foreign;
+  if (foreign !== undefined) {
+    const ours = new Set(blocks.value.map((b) => b.index));
+    const both = foreign.value.findIndex((c) => ours.has(c.index));
+    if (both >= 0) return err({ kind: 'duplicate', field: `foreign[${both}]` });
+  }
   const leases = decodeList(raw['leases'], 'leases', (v, at) => decodeLease(v, at, prefix, prefixLen), (l) => l.ip);
   if (!leases.ok) return leases;
   const savedAt = hasBoot ? { savedAt: { bootId: bootId as string, monoMs: savedAtMonoMs as number } } : {};
-  return ok({ version: 1, savedAtWallMs, ...savedAt, nodeId, prefix, prefixLen, blockSize, blocks: blocks.value, leases: leases.value });
+  const foreignField = foreign === undefined ? {} : { foreign: foreign.value };
+  return ok({ version: 1, savedAtWallMs, ...savedAt, nodeId, prefix, prefixLen, blockSize, blocks: blocks.value, ...foreignField, leases: leases.value });
 }
 
 function decodeList<T>(
   raw: unknown,
-  field: 'blocks' | 'leases',
+  field: 'blocks' | 'foreign' | 'leases',
   decodeOne: (v: unknown, at: string) => Result<T, StateFileError>,
   keyOf: (item: T) => number,
+  limit = MAX_STATE_ENTRIES,
 ): Result<T[], StateFileError> {
   if (!Array.isArray(raw)) return bad(field);
-  if (raw.length > MAX_STATE_ENTRIES) return err({ kind: 'tooMany', field, count: raw.length, limit: MAX_STATE_ENTRIES });
+  if (raw.length > limit) return err({ kind: 'tooMany', field, count: raw.length, limit });
   const out: T[] = [];
   const seen = new Set<number>();
   for (let i = 0; i < raw.length; i++) {
@@ -168,6 +202,34 @@ function decodeBlock(v: unknown, at: string, numBlocks: number): Result<StateFil
   return ok({ index, expiresAtWallMs });
 }
 
+function decodeForeignClaim(v: unknown, at: string, numBlocks: number): Result<StateFileForeignClaim, StateFileError> {
+  if (!isRecord(v)) return bad(at);
+  const index = v['index'];
+  if (!isIntIn(index, 0, numBlocks - 1)) return bad(`${at}.index`);
+  const owner = v['owner'];
+  if (owner !== undefined && (typeof owner !== 'string' || !NODE_ID.test(owner))) return bad(`${at}.owner`);
+  const ownerAddress = v['ownerAddress'];
+  if (ownerAddress !== undefined && !isOwnerAddress(ownerAddress)) return bad(`${at}.ownerAddress`);
+  const expiresAtWallMs = v['expiresAtWallMs'];
+  if (!isWallMs(expiresAtWallMs)) return bad(`${at}.expiresAtWallMs`);
+  return ok({ index, ...(owner === undefined ? {} : { owner }), ...(ownerAddress === undefined ? {} : { ownerAddress }), expiresAtWallMs });
+}
+
+function isOwnerAddress(v: unknown): v is string {
+  return typeof v === 'string' && IPV6_ADDRESS.test(v) && v.includes(':');
+}
+
+/**
+ * What the file keeps of a claim's owner: only fields the decoder accepts, so a peer that
+ * sent an odd id or address costs its own entry's owner, never the whole file on reading.
+ */
+function writableOwnerOf(c: { readonly owner?: NodeId; readonly ownerAddress?: string }): { owner?: NodeId; ownerAddress?: string } {
+  return {
+    ...(typeof c.owner === 'string' && NODE_ID.test(c.owner) ? { owner: c.owner } : {}),
+    ...(isOwnerAddress(c.ownerAddress) ? { ownerAddress: c.ownerAddress } : {}),
+  };
+}
+
 function decodeLease(v: unknown, at: string, prefix: number, prefixLen: number): Result<StateFileLease, StateFileError> {
   if (!isRecord(v)) return bad(at);
   const ip = v['ip'];
@@ -184,7 +246,8 @@ function decodeLease(v: unknown, at: string, prefix: number, prefixLen: number):
 /**
  * What is still valid at `nowWallMs`: the blocks with what is left of their claims
  * (zero or less: the claim ran out while we were down, and the core inquires the
- * block again) and the unexpired leases inside them.
+ * block again), the unexpired leases inside them, and the claims of others with what
+ * is left of them (zero or less too: ran out while we were down).
  * A clock that went backwards never lengthens a lifetime beyond what was left
  * when the file was saved. With `now` on the boot clock of the same boot the file
  * was saved in, the downtime is measured on that clock and the wall clock is not used.
@@ -203,7 +266,16 @@ export function toPersisted(file: StateFile, nowWallMs: number, now?: BootClock)
   const leases = file.leases
     .map((l) => ({ ip: l.ip, chaddr: l.chaddr, state: l.state, remainingMs: remaining(l.expiresAtWallMs) }))
     .filter((l) => l.remainingMs > 0 && kept.has(Math.floor((l.ip - file.prefix) / file.blockSize)));
-  return { version: 1, nodeId: file.nodeId, prefix: file.prefix, prefixLen: file.prefixLen, blockSize: file.blockSize, blocks, leases };
+  // Claims of others that ran out while we were down stay listed, as our blocks do: the core
+  // decides what they are worth (snapshot.ts: their owners may have refreshed them meanwhile).
+  const foreign = file.foreign?.map((c) => ({ index: c.index, ...ownerOf(c), remainingMs: remaining(c.expiresAtWallMs) }));
+  const foreignField = foreign === undefined ? {} : { foreign };
+  return { version: 1, nodeId: file.nodeId, prefix: file.prefix, prefixLen: file.prefixLen, blockSize: file.blockSize, blocks, ...foreignField, leases };
+}
+
+/** The owner fields that are there, and no keys for those that are not (exactOptionalPropertyTypes). */
+function ownerOf(c: { readonly owner?: NodeId; readonly ownerAddress?: string }): { owner?: NodeId; ownerAddress?: string } {
+  return { ...(c.owner === undefined ? {} : { owner: c.owner }), ...(c.ownerAddress === undefined ? {} : { ownerAddress: c.ownerAddress }) };
 }
 
 /** Whole milliseconds, so the file never holds fractions of the monotonic clock. */
@@ -226,6 +298,10 @@ export function fileHeadOf(p: Omit<PersistedState, 'leases'>, now: number, boot:
     prefixLen: p.prefixLen,
     blockSize: p.blockSize,
     blocks: p.blocks.map((b) => ({ index: b.index, expiresAtWallMs: now + wholeMs(b.remainingMs) })),
+    // A claim with less than a millisecond left would only be dropped when read back.
+    ...(p.foreign === undefined
+      ? {}
+      : { foreign: p.foreign.filter((c) => wholeMs(c.remainingMs) > 0).map((c) => ({ index: c.index, ...writableOwnerOf(c), expiresAtWallMs: now + wholeMs(c.remainingMs) })) }),
   };
 }
 
