@@ -70,7 +70,7 @@ export class Daemon implements DaemonApi {
     this.hooks = new HookRunner(cfg.hook, log);
     this.backlog = new MeshBacklog((cfg.blockTimeoutSec * 1000) / 4);
     // The compact form has no object or string per lease: a write leaves no garbage behind.
-    this.stateWriter = new StateWriter(cfg.stateDir, () => this.core.snapshotCompact?.(monotonicNow()) ?? this.core.snapshot(monotonicNow()), wallNow, log);
+    this.stateWriter = new StateWriter(cfg.stateDir, () => this.core.snapshotCompact(monotonicNow()), wallNow, log);
   }
 
   private buildCore(restored: ReturnType<typeof loadState>): Core {

@@ -153,7 +153,7 @@ export class Simulator {
     node.readyThisRun = false;
     node.everStarted = true;
     this.running[index] = 1;
-    this.batchable[index] = this.options.deliverAtOnce !== true && typeof core.heldIndexes === 'function' ? 1 : 0;
+    this.batchable[index] = this.options.deliverAtOnce === true ? 0 : 1;
     this.syncHeld(node, core);
     for (const b of core.view().blocks()) if (b.state === 'ours') this.ownership.add(b.index, index, this.now);
     this.handleInput(node, core, { kind: 'link', clientAddress: this.options.serverId });
@@ -413,7 +413,7 @@ export class Simulator {
     const count = (this.log as DeliveryLog).collect(index, first, inputs, times);
     this.counters.inputs += count;
     this.counters.keptBack += count;
-    const effects = core.handleMany === undefined ? manyByOne(core, inputs, times, count) : core.handleMany(inputs, times, count);
+    const effects = core.handleMany(inputs, times, count);
     if (effects.length > 0) {
       this.fail(`node ${index}: deliveries kept back from t=${times[0]} had effects (${effects.map((e) => (e.kind === 'event' ? e.event.kind : e.kind)).join(', ')}), against Core.heldIndexes`);
     }
@@ -424,7 +424,7 @@ export class Simulator {
 
   private syncHeld(node: SimNode, core: Core): void {
     if (this.batchable[node.index] !== 1) return;
-    const held = (core.heldIndexes as () => readonly number[]).call(core);
+    const held = core.heldIndexes();
     if (held !== this.heldSeen[node.index]) this.setHeld(node.index, held);
   }
 
@@ -563,12 +563,6 @@ export class Simulator {
       this.fail(`${formatIp(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
     }
   }
-}
-
-function manyByOne(core: Core, inputs: readonly Input[], times: readonly Millis[], count: number): readonly Effect[] {
-  const out: Effect[] = [];
-  for (let i = 0; i < count; i++) out.push(...core.handle(inputs[i] as Input, times[i] as Millis));
-  return out;
 }
 
 export function formatIp(ip: Ipv4): string {

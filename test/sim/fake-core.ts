@@ -2,7 +2,7 @@
 // own machinery (clock, network, churn, client model, invariant checks) apart
 // from the real core. `flaw` switches on a bug the invariant checks must catch.
 
-import type { BlockView, Core, CoreConfig, CoreView, Effect, Input, Millis, PersistedState, Rng } from '../../src/core/types';
+import type { BlockView, CompactSnapshot, Core, CoreConfig, CoreView, Effect, Input, Millis, PersistedState, Rng } from '../../src/core/types';
 import { DdhcpCommand, type DdhcpMessage } from '../../src/wire/ddhcp-message';
 import { BOOTREPLY, DhcpMessageType, DhcpOptionCode, type DhcpMessage } from '../../src/wire/dhcp-message';
 import { formatMac, getIpv4Option, getMessageType, ipv4ToBytes, u32ToBytes } from '../../src/wire/dhcp-options';
@@ -18,6 +18,13 @@ export function makeFakeCore(flaw: Flaw = 'none') {
   return (cfg: CoreConfig, rng: Rng, now: Millis, restored?: PersistedState): Core => new FakeCore(cfg, rng, now, flaw, restored);
 }
 
+/** Core.handleMany for a double: `handle` for each input in turn, the effects joined. */
+export function handleInTurn(handle: Core['handle'], inputs: readonly Input[], at: readonly Millis[], count: number): readonly Effect[] {
+  const out: Effect[] = [];
+  for (let i = 0; i < count; i++) out.push(...handle(inputs[i] as Input, at[i] as Millis));
+  return out;
+}
+
 class FakeCore implements Core {
   private readonly heard = new Map<number, Held>();
   private readonly ours = new Set<number>();
@@ -30,6 +37,8 @@ class FakeCore implements Core {
   private lastNow: Millis;
   private readonly blockSize: number;
   private readonly numBlocks: number;
+  /** Every block: the fake makes no promise about what it ignores, so nothing is kept back for it. */
+  private readonly everyBlock: readonly number[];
 
   constructor(
     private readonly cfg: CoreConfig,
@@ -41,6 +50,7 @@ class FakeCore implements Core {
     this.lastNow = now;
     this.blockSize = 2 ** cfg.blockSizePow;
     this.numBlocks = 2 ** (32 - cfg.prefixLen - cfg.blockSizePow);
+    this.everyBlock = Object.freeze(Array.from({ length: this.numBlocks }, (_, i) => i));
     this.learnUntil = cfg.learning ? now + cfg.blockTimeoutSec * 1000 : undefined;
     this.claimAt = this.learnUntil ?? now;
     for (const b of restored?.blocks ?? []) this.ours.add(b.index);
@@ -55,6 +65,14 @@ class FakeCore implements Core {
     else if (input.kind === 'link') this.serverId = input.clientAddress ?? 0;
     this.runDue(now, out);
     return out;
+  }
+
+  handleMany(inputs: readonly Input[], at: readonly Millis[], count: number): readonly Effect[] {
+    return handleInTurn((input, now) => this.handle(input, now), inputs, at, count);
+  }
+
+  heldIndexes(): readonly number[] {
+    return this.everyBlock;
   }
 
   nextDeadline(): Millis | undefined {
@@ -84,6 +102,11 @@ class FakeCore implements Core {
   snapshot(): PersistedState {
     const blocks = [...this.ours].map((index) => ({ index, remainingMs: this.cfg.blockTimeoutSec * 1000 }));
     return { version: 1, nodeId: this.cfg.nodeId, prefix: this.cfg.prefix, prefixLen: this.cfg.prefixLen, blockSize: this.blockSize, blocks, leases: [] };
+  }
+
+  snapshotCompact(): CompactSnapshot {
+    const { leases: _none, ...head } = this.snapshot();
+    return { head, leases: { count: 0, ip: new Uint32Array(0), state: new Uint8Array(0), remainingMs: new Float64Array(0), chaddr: new Uint8Array(0) } };
   }
 
   private blockView(index: number, state: 'ours' | 'claimed', owner: string): BlockView {
