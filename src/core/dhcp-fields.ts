@@ -4,7 +4,7 @@
 
 import type { DhcpMessage } from '../wire/dhcp-message';
 import { DhcpOptionCode } from '../wire/dhcp-message';
-import { readU32 } from './ipv4';
+import { readU32 } from '../wire/bytes';
 import type { Ipv4, OptionEntry } from './types';
 
 export function findOption(msg: DhcpMessage, code: number): Uint8Array | undefined {

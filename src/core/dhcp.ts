@@ -2,6 +2,7 @@
 // RELEASE, DECLINE and INFORM, over the leases of our blocks. Requests for other
 // nodes' blocks go to forward.ts; reply assembly is dhcp-reply.ts.
 
+import { formatMac } from '../wire/bytes';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import { BOOTREQUEST, DhcpMessageType, DhcpOptionCode } from '../wire/dhcp-message';
 import { sendAck, sendInformAck, sendNak, sendOffer } from './dhcp-reply';
@@ -9,7 +10,7 @@ import { readIpv4Option, readMessageType } from './dhcp-fields';
 import { forwardRelease, forwardRenewal } from './forward';
 import { claimedOwnerAddress, heldBlock } from './blocks';
 import { atClaimLimit, macKey } from './demand';
-import { blockOf, formatMac, isInNetwork } from './ipv4';
+import { blockOf, isInNetwork } from './ipv4';
 import { FREE, LEASED, OFFERED, slotCode, slotHasMac } from './lease-slots';
 import type { SlotRef } from './leases';
 import { addressOfClient, findSlot, firstFreeAddress, freeLease, isFreeForClient, leaseTimeSec, MAX_DECLINED, MAX_OFFERS, OFFER_HOLD_MS, serverIdentifier, setLease } from './leases';

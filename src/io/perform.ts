@@ -3,7 +3,7 @@
 // learns whether a send succeeded; the protocol tolerates loss.
 
 import type { CoreEvent, Effect } from '../core/types';
-import { formatIpv4 } from '../config/parse';
+import { formatIpv4 } from '../wire/bytes';
 import { encodeDdhcp } from '../wire/ddhcp';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import { encodeDhcp } from '../wire/dhcp';

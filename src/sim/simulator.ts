@@ -11,7 +11,7 @@ import type { Core, CoreConfig, CoreEvent, DhcpDestination, Effect, Input, Ipv4,
 import { DdhcpCommand, type DdhcpMessage } from '../wire/ddhcp-message';
 import { createLogger } from '../io/log';
 import { performEffects, type Sink } from '../io/perform';
-import { formatMac } from '../wire/dhcp-options';
+import { formatIpv4, formatMac } from '../wire/bytes';
 import { AddressTracker } from './addresses';
 import { DeliveryLog } from './delivery-log';
 import { DhcpClient, type ClientStep, type Lease } from './dhcp-client';
@@ -555,16 +555,12 @@ export class Simulator {
   private onBound(client: SimClient, lease: Lease): void {
     this.counters.acks++;
     const block = this.blockOf(lease.ip);
-    if (block === undefined) this.fail(`client ${client.index} was ACKed ${formatIp(lease.ip)}, outside the network`);
+    if (block === undefined) this.fail(`client ${client.index} was ACKed ${formatIpv4(lease.ip)}, outside the network`);
     const owners = this.ownership.ownersOf(block).length;
     if (owners === 0) this.counters.ackInUnownedBlock++;
     const dup = this.addresses.bind(lease.ip, client.index, lease.expiresAt, this.ownership.epochOf(block), owners > 1, this.now);
     if (dup !== undefined && dup.cause === 'bug' && this.options.failOnDuplicate) {
-      this.fail(`${formatIp(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
+      this.fail(`${formatIpv4(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
     }
   }
-}
-
-export function formatIp(ip: Ipv4): string {
-  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
 }

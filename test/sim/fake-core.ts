@@ -5,7 +5,8 @@
 import type { BlockView, CompactSnapshot, Core, CoreConfig, CoreView, Effect, Input, Millis, PersistedState, Rng } from '../../src/core/types';
 import { DdhcpCommand, type DdhcpMessage } from '../../src/wire/ddhcp-message';
 import { BOOTREPLY, DhcpMessageType, DhcpOptionCode, type DhcpMessage } from '../../src/wire/dhcp-message';
-import { formatMac, getIpv4Option, getMessageType, ipv4ToBytes, u32ToBytes } from '../../src/wire/dhcp-options';
+import { formatMac, u32ToBytes } from '../../src/wire/bytes';
+import { getIpv4Option, getMessageType, ipv4ToBytes } from '../../src/wire/dhcp-options';
 
 export type Flaw = 'none' | 'ignoreTieBreak' | 'sameAddressForAll';
 
