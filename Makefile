@@ -6,7 +6,7 @@ CC ?= cc
 TESTS_FAST := $(shell find test/unit test/wire test/property test/sim test/package -name '*.test.ts' 2>/dev/null | sort)
 TESTS_NETNS := $(shell find test/netns -name '*.test.ts' 2>/dev/null | sort)
 
-.PHONY: all build deps test test-fast test-netns typecheck demo sim sim-scale bench dist ipk clean
+.PHONY: all build deps test test-fast test-netns typecheck demo sim sim-scale sim-ttl sim-safety bench bench-ttl dist ipk clean
 
 all: build
 
@@ -57,9 +57,26 @@ sim-scale: deps
 	$(SIM_BUNDLE) bench/sim-scale.ts --outfile=build/sim-scale.mjs
 	$(SIM_NODE) build/sim-scale.mjs $(SIM_ARGS)
 
+# The time-to-lease table of bench/RESULTS.md: cold start, crowds, steady arrivals, a flood
+# and a mass reboot on the virtual clock, for C's timers and the package's.
+sim-ttl: deps
+	$(SIM_BUNDLE) bench/sim-time-to-lease.ts --outfile=build/sim-ttl.mjs
+	$(SIM_NODE) build/sim-ttl.mjs $(SIM_ARGS)
+
+# The claim-safety scenarios of test/sim/claim-safety.test.ts over many seeds (default 20).
+sim-safety: deps
+	$(SIM_BUNDLE) bench/sim-safety-sweep.ts --outfile=build/sim-safety.mjs
+	$(SIM_NODE) build/sim-safety.mjs $(SIM_ARGS)
+
 bench: build
 	bash scripts/setup.sh --bench
 	bash bench/run.sh
+
+# Time to lease alone (also a part of `make bench`): cold start, crowds, steady
+# arrivals, flood; with DDHCPD_C_BINARY the C ddhcpd too. BENCH_QUICK=1: smoke run.
+bench-ttl: build
+	bash scripts/setup.sh --bench
+	$(NODE) --import tsx bench/time-to-lease.ts
 
 dist: build
 	bash scripts/make-dist.sh

@@ -72,17 +72,30 @@ export function loadSetup(clients: number, nodeFlags: readonly string[]): Ddhcpd
   return { blockSizePow: 7, spareLeases: Math.ceil(clients / 128) * 128 + 128, extra: ['-L', '-t', '2'], nodeFlags };
 }
 
+/** The UCI defaults (files/etc/config/ddhcpd): 2^2 blocks, 2 spare leases, -t 15, -B 300, -n 300, learning on. */
+export const PACKAGE_DEFAULTS = { blockSizePow: 2, spareLeases: 2, tentativeSec: 15, blockTimeoutSec: 300 } as const;
+
+export function packageDefaultsSetup(nodeFlags: readonly string[]): DdhcpdSetup {
+  const d = PACKAGE_DEFAULTS;
+  return { blockSizePow: d.blockSizePow, spareLeases: d.spareLeases, extra: ['-t', String(d.tentativeSec), '-B', String(d.blockTimeoutSec), '-n', '300'], nodeFlags };
+}
+
 export async function startServer(net: BenchNet, kind: ServerKind, dir: string, clients: number, nodeFlags: readonly string[] = []): Promise<RunningServer> {
   let server: RunningServer;
   if (kind === 'dnsmasq') server = startDnsmasq(net, dir, SERVER_CPU);
   else if (kind === 'kea') server = startKea(net, dir, SERVER_CPU);
-  else {
+  else if (kind === 'ddhcpd-defaults') {
+    // No pre-claimed pool: the sweep sees what the package does with spare leases of 2.
+    server = startDdhcpd(net, dir, SERVER_CPU, packageDefaultsSetup([...readRouterFlags(), ...nodeFlags]), kind);
+  } else {
     const flags = kind === 'ddhcpd-router' ? [...readRouterFlags(), ...nodeFlags] : nodeFlags;
     server = startDdhcpd(net, dir, SERVER_CPU, loadSetup(clients, flags), kind);
     await waitForFreeLeases(net, server.ctl ?? '', 128, clients, 30_000);
   }
+  // With learning on, a node with no saved state may listen a whole block timeout first.
+  const servingMs = kind === 'ddhcpd-defaults' ? (PACKAGE_DEFAULTS.blockTimeoutSec + PACKAGE_DEFAULTS.tentativeSec * 3 + 30) * 1000 : 20_000;
   try {
-    await waitServing(net, 20_000);
+    await waitServing(net, servingMs);
   } catch (e) {
     await server.stop();
     throw new Error(`${kind}: ${e instanceof Error ? e.message : String(e)}\n${server.log()}`);
@@ -259,7 +272,8 @@ export async function runLoad(net: BenchNet, workDir: string, o: LoadOptions, lo
     const last = result.points[result.points.length - 1];
     const limit = result.error ?? describeLimit(result.fail, last, o.rates[o.rates.length - 1] ?? 0);
     let profile: string | undefined;
-    if (kind.startsWith('ddhcpd') && result.fail !== undefined && !result.fail.generatorLimited && o.profileSec > 0) {
+    // Not the package defaults: a second daemon would wait out another learning phase.
+    if (kind.startsWith('ddhcpd') && kind !== 'ddhcpd-defaults' && result.fail !== undefined && !result.fail.generatorLimited && o.profileSec > 0) {
       profile = await profileDdhcpd(net, kind, dir, result.fail.rate, o).catch((e: unknown) => `profile failed: ${String(e)}`);
     }
     out.push({

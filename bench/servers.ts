@@ -32,7 +32,8 @@ export function pinBuild(dir: string): void {
 }
 export const LEASE_SECONDS = 3600;
 
-export type ServerKind = 'ddhcpd' | 'ddhcpd-router' | 'dnsmasq' | 'kea';
+/** ddhcpd-defaults: the package as installed (router flags, UCI defaults, learning on, no saved state). */
+export type ServerKind = 'ddhcpd' | 'ddhcpd-router' | 'ddhcpd-defaults' | 'dnsmasq' | 'kea';
 
 export interface RunningServer {
   readonly kind: ServerKind;

@@ -63,7 +63,13 @@ const common = {
   logLevel: 'warning',
 };
 
-for (const [entry, outfile] of [['src/cli/ddhcpd.ts', 'dist/ddhcpd.js'], ['src/cli/ddhcpdctl.ts', 'dist/ddhcpdctl.js']]) {
+const entries = [
+  ['src/cli/ddhcpd.ts', 'dist/ddhcpd.js'],
+  ['src/cli/ddhcpdctl.ts', 'dist/ddhcpdctl.js'],
+  // The Gluon upgrade step and gateway follower (src/gluon), run on the node by busybox ash wrappers.
+  ['src/cli/ddhcpd-gluon.ts', 'dist/ddhcpd-gluon.js'],
+];
+for (const [entry, outfile] of entries) {
   // A daemon started while a bundle is half written would not parse: write, then rename.
   const out = await build({ ...common, entryPoints: [entry], outfile, write: false, banner: { js: '#!/usr/bin/env node' } });
   for (const f of out.outputFiles) replaceFile(f.path, Buffer.from(f.contents), 0o644);

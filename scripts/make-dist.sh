@@ -30,7 +30,7 @@ version="$(sed -n 's/^  "version": "\([^"]*\)",$/\1/p' package.json)"
 
 # Everything the tarball needs; a missing bundle means `make build` did not run.
 need=(
-	dist/ddhcpd.js dist/ddhcpdctl.js
+	dist/ddhcpd.js dist/ddhcpdctl.js dist/ddhcpd-gluon.js
 	src/io/native/ddhcpd_native.c
 	node_modules/netlink/src/binding.cc node_modules/netlink/LICENSE
 	node_modules/node-addon-api/napi.h node_modules/node-addon-api/napi-inl.h
@@ -49,7 +49,7 @@ trap 'rm -rf "$stage"' EXIT
 top="$stage/ddhcpd-$version"
 mkdir -p "$top/dist" "$top/native/netlink" "$top/native/node-addon-api" "$top/openwrt"
 
-cp dist/ddhcpd.js dist/ddhcpdctl.js "$top/dist/"
+cp dist/ddhcpd.js dist/ddhcpdctl.js dist/ddhcpd-gluon.js "$top/dist/"
 cp -R files "$top/files"
 cp src/io/native/ddhcpd_native.c "$top/native/"
 cp openwrt/native.mk "$top/native/Makefile"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need on Debian 12, as root:
-# Debian packages for the real DHCP clients, namespaces and shell checks, and
-# the npm dependencies from the lockfile. Idempotent and quiet when all is there.
+# Debian packages for the real DHCP clients, namespaces, packet loss (nftables)
+# and shell checks, and the npm dependencies from the lockfile. Idempotent and
+# quiet when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(iproute2 udhcpc isc-dhcp-client busybox shellcheck procps gcc make python3)
+# nftables: the Gluon netns test filters the mesh hub as Gluon's ebtables rules do, and the claim-safety test drops packets with numgen random (no netem here).
+want=(iproute2 udhcpc isc-dhcp-client busybox shellcheck procps gcc make python3 nftables)
 if [[ "${1:-}" == "--bench" ]]; then want+=(kea-admin kea-dhcp4-server dnsmasq-base); fi
 command -v node >/dev/null || want+=(nodejs npm)
 

@@ -6,6 +6,7 @@
 import type { Core, CoreView, Input, Millis, OptionEntry } from './core/types';
 import { createCore } from './core/node';
 import { toCoreConfig, type DaemonConfig } from './config/config';
+import { changedSettings } from './config/options';
 import type { DaemonApi, InterfaceStatus } from './daemon-api';
 import { createCryptoRng, monotonicNow, wallNow } from './io/clock';
 import { openDhcpSocket, type DhcpSocket } from './io/dhcp-socket';
@@ -278,7 +279,7 @@ export class Daemon implements DaemonApi {
     return undefined;
   }
 
-  /** Options and lease time apply live; a new network or block size restarts the protocol state. */
+  /** What the option table (config/options.ts) marks live applies at once; a protocol setting restarts the protocol state. */
   applyConfig(next: DaemonConfig): void {
     const prev = this.cfg;
     if (sameConfig(prev, next)) {
@@ -287,11 +288,9 @@ export class Daemon implements DaemonApi {
     }
     this.cfg = next;
     this.log.level = next.logLevel;
-    const protocolChanged = prev.network.prefix !== next.network.prefix || prev.network.prefixLen !== next.network.prefixLen ||
-      prev.blockSizePow !== next.blockSizePow || prev.blockTimeoutSec !== next.blockTimeoutSec ||
-      prev.tentativeTimeoutSec !== next.tentativeTimeoutSec || prev.spareLeases !== next.spareLeases || prev.maxLeases !== next.maxLeases ||
-      prev.needlessTimeoutSec !== next.needlessTimeoutSec || prev.dhcpEnabled !== next.dhcpEnabled;
-    if (protocolChanged) {
+    const atStart = changedSettings(prev, next, 'start').map((s) => s.uci ?? s.flag ?? s.key);
+    if (atStart.length > 0) this.log.warn(`reload: ${atStart.join(', ')} changed; that takes effect when ddhcpd restarts`);
+    if (changedSettings(prev, next, 'protocol').length > 0) {
       this.log.warn('reload: network or protocol parameters changed; restarting the protocol state');
       this.core = this.buildCore(undefined);
       // Announcements of the old protocol state must not go out late.

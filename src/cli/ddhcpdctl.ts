@@ -2,18 +2,16 @@
 // and prints the reply unchanged, or as JSON with --json (rendered here from the
 // text, so it works against the C daemon too). Every failure exits 1 with one line.
 
-import net from 'node:net';
 import { parseBlockTable } from '../present/block-table';
 import { parseOptionStore } from '../present/option-store';
 import { parseStatistics, statisticsToJson } from '../present/statistics';
 import { encodeControlRequest, type ControlRequest } from '../wire/control';
+import { exchangeControl } from '../io/control-client';
 import { err, ok, type Result } from '../wire/result';
 import { isQuery, parseCtlArgs, USAGE } from './ddhcpdctl-args';
 
 declare const __DDHCPD_REVISION__: string | undefined;
 const REVISION = typeof __DDHCPD_REVISION__ === 'string' ? __DDHCPD_REVISION__ : 'ddhcpd-ts (unknown revision)';
-/** A reply larger than this is not a ddhcpd reply (C's -s on a /8 with block size 1 is ~300 MB: refuse it). */
-const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 
 async function main(argv: readonly string[]): Promise<number> {
   const plan = parseCtlArgs(argv);
@@ -27,7 +25,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const { path, request, json, timeoutSec } = plan.value;
-  const reply = await exchange(path, encodeControlRequest(request), timeoutSec * 1000);
+  const reply = await exchangeControl(path, encodeControlRequest(request), timeoutSec * 1000);
   if (!reply.ok) return fail(reply.error);
   const bytes = reply.value;
   const text = bytes.toString('latin1');
@@ -65,52 +63,6 @@ function renderJson(request: ControlRequest, text: string): Result<string, strin
     default:
       return err(`no JSON form for ${request.kind}`);
   }
-}
-
-/** One write, no half-close (the C client does the same), then everything until EOF. */
-function exchange(path: string, request: Uint8Array, timeoutMs: number): Promise<Result<Buffer, string>> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let connected = false;
-    const socket = net.connect(path);
-    const done = (r: Result<Buffer, string>): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(() => done(err(`no reply from the daemon on ${path} within ${timeoutMs / 1000} s`)), timeoutMs);
-    socket.once('connect', () => {
-      connected = true;
-      socket.write(request);
-    });
-    socket.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REPLY_BYTES) return done(err(`reply from ${path} exceeds ${MAX_REPLY_BYTES} bytes`));
-      chunks.push(chunk);
-    });
-    socket.once('end', () => done(ok(Buffer.concat(chunks, size))));
-    socket.once('error', (e: NodeJS.ErrnoException) => {
-      if (!connected) {
-        done(err(`cannot connect to control socket ${path}: ${describeErrno(e)}; the daemon may not be running`));
-      } else {
-        done(err(`connection to the daemon on ${path} failed: ${describeErrno(e)}`));
-      }
-    });
-  });
-}
-
-function describeErrno(e: NodeJS.ErrnoException): string {
-  const known: Record<string, string> = {
-    ENOENT: 'no such file',
-    ECONNREFUSED: 'connection refused',
-    EACCES: 'permission denied',
-    ENOTSOCK: 'not a socket',
-    ECONNRESET: 'connection reset by the daemon',
-    EPIPE: 'the daemon closed the connection early',
-  };
-  const what = e.code !== undefined ? known[e.code] : undefined;
-  return what !== undefined ? `${what} (${e.code ?? ''})` : e.message;
 }
 
 function fail(message: string): number {

@@ -4,11 +4,13 @@
 // A block takes one tentative timeout to claim, so a node that waits until its
 // free leases run out makes every new client wait that long. It counts instead
 // the clients that needed a fresh address (a DISCOVER with no offer or lease of
-// ours) over the last claim latency: that many are likely to come during the
-// next one. Those that found nothing are in the count too, so one claim round
-// asks for as many blocks as a crowd needs. When arrivals stop, the count
-// drains within one latency and the target falls back to `spare_leases`; blocks
-// a burst left unused are given back by the needless timeout.
+// ours) over the last claim latency. Those that found nothing are claimed for
+// at once, so one claim round asks for as many blocks as a crowd needs; those
+// that were served, if they came as a stream rather than at once, are likely to
+// be followed by as many in the next latency, so that many addresses are kept
+// coming. When arrivals stop, the count drains within one latency and the
+// target falls back to `spare_leases`; blocks a burst left unused are given
+// back by the needless timeout.
 //
 // The cap (`max_leases`, dnsmasq's dhcp-lease-max) bounds what a flood of
 // random MACs at one node can take from the rest of the mesh.
@@ -22,6 +24,16 @@ const ARRIVAL_MARGIN = 1.25;
 /** The cap's warning repeats at most this often; the counter counts every refusal. */
 const CLAIM_LIMIT_NOTICE_MS = 60_000;
 
+/** What the arrivals of the last window ask for (spareTarget). */
+export interface Demand {
+  /** Clients that asked and have not been offered an address yet. */
+  readonly waiting: number;
+  /** Clients that were offered a fresh address. */
+  readonly served: number;
+  /** From the first to the latest arrival in the window: a crowd is short, a stream fills the window. */
+  readonly spreadMs: Millis;
+}
+
 /**
  * Distinct clients (by MAC) that needed a fresh address within a sliding window,
  * each counted from its first DISCOVER, so a client retrying every second counts once.
@@ -29,22 +41,36 @@ const CLAIM_LIMIT_NOTICE_MS = 60_000;
 export class ArrivalWindow {
   /** MAC as a 48-bit number -> when it first asked; a Map iterates oldest first. */
   private readonly firstSeen = new Map<number, Millis>();
+  private readonly waiting = new Set<number>();
+  private newestAt: Millis = 0;
 
   constructor(
-    private readonly windowMs: Millis,
+    readonly windowMs: Millis,
     /** More than the cap allows is no more demand: a flood of random MACs must not grow this. */
     private readonly bound: number,
   ) {}
 
-  record(mac: number, now: Millis): void {
+  /** A client that needed a fresh address: `served` if it was offered one, else it waits. */
+  record(mac: number, now: Millis, served: boolean): void {
     this.prune(now);
-    if (this.firstSeen.has(mac) || this.firstSeen.size >= this.bound) return;
+    if (this.firstSeen.has(mac)) {
+      if (served) this.waiting.delete(mac);
+      return;
+    }
+    if (this.firstSeen.size >= this.bound) return;
     this.firstSeen.set(mac, now);
+    if (!served) this.waiting.add(mac);
+    this.newestAt = now;
   }
 
-  count(now: Millis): number {
+  demand(now: Millis): Demand {
     this.prune(now);
-    return this.firstSeen.size;
+    const first = this.firstSeen.values().next();
+    return {
+      waiting: this.waiting.size,
+      served: this.firstSeen.size - this.waiting.size,
+      spreadMs: first.done === true ? 0 : this.newestAt - first.value,
+    };
   }
 
   private prune(now: Millis): void {
@@ -52,6 +78,7 @@ export class ArrivalWindow {
     for (const [mac, at] of this.firstSeen) {
       if (at > oldest) return;
       this.firstSeen.delete(mac);
+      this.waiting.delete(mac);
     }
   }
 }
@@ -64,13 +91,16 @@ export function macKey(chaddr: Uint8Array): number {
 }
 
 /**
- * Free addresses to have at hand or on the way: `spare_leases` plus the recent arrivals, with
- * headroom. Rounded down: a lone new client (1.25 -> 1) should not claim a block that the
- * needless timeout gives back five minutes later, every time one comes.
+ * Free addresses to have at hand or on the way: `spare_leases`, one for every client still
+ * waiting, and for the clients served lately as many again as they will likely bring in
+ * the next claim latency. That forecast is scaled by how much of the window their arrivals
+ * spread over: a stream fills it and keeps a claim latency's worth of addresses coming; a
+ * crowd that came at once, or a lone client, asks for nothing more once it is served.
  */
 export function spareTarget(st: NodeState, now: Millis): number {
-  const arrivals = st.arrivals.count(now);
-  return st.cfg.spareLeases + Math.floor(arrivals * ARRIVAL_MARGIN);
+  const d = st.arrivals.demand(now);
+  const stream = Math.min(1, d.spreadMs / st.arrivals.windowMs);
+  return st.cfg.spareLeases + d.waiting + Math.floor(d.served * stream * ARRIVAL_MARGIN);
 }
 
 /** Blocks this node may hold (claiming or ours): `max_leases` in whole blocks, at least one. */

@@ -69,7 +69,7 @@ function handleDiscover(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4):
   const ref = ip === undefined ? undefined : findSlot(st, ip);
   if (ip === undefined || ref === undefined) {
     // Demand: the spare check claims for this client too (demand.ts).
-    st.arrivals.record(macKey(req.chaddr), step.now);
+    st.arrivals.record(macKey(req.chaddr), step.now, false);
     st.spareDirty = true;
     if (atClaimLimit(st)) return drop(step, 'claimLimit');
     return drop(step, st.learningUntil !== undefined && st.ours.size === 0 ? 'learning' : 'noFreeLease');
@@ -78,7 +78,7 @@ function handleDiscover(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4):
   const code = slotCode(ref.own, ref.k);
   if (code === FREE && st.offered.size >= MAX_OFFERS) return drop(step, 'offerTableFull');
   // Only a fresh address is demand: more blocks would not help a full offer table.
-  if (code === FREE) st.arrivals.record(macKey(req.chaddr), step.now);
+  if (code === FREE) st.arrivals.record(macKey(req.chaddr), step.now, true);
   // A leased address offered again stays leased: the offer must not shorten the lease.
   if (code !== LEASED) setLease(st, step.now, ip, ref, 'offered', req.chaddr, step.now + OFFER_HOLD_MS);
   sendOffer(st, step, req, ip, sid);

@@ -35,6 +35,18 @@ const MIN_RENEW_RETRY_MS = 10000;
 const REQUEST_TRIES = 4;
 const REBOOT_TRIES = 3;
 
+/**
+ * How a client paces its retries. RFC 2131 4.1 backs off from 4 s to 64 s (the default);
+ * udhcpc, perfdhcp and most phones resend DISCOVER and REQUEST far sooner, which is what
+ * decides how fast a user sees an address once a server can answer.
+ */
+export interface ClientTiming {
+  /** Fixed gap between DISCOVERs (and between REQUESTs); 0: the RFC's backoff. */
+  readonly retryMs: Millis;
+}
+
+export const RFC_TIMING: ClientTiming = { retryMs: 0 };
+
 export class DhcpClient {
   state: ClientState = 'off';
   lease: Lease | undefined;
@@ -50,6 +62,7 @@ export class DhcpClient {
   constructor(
     readonly mac: Uint8Array,
     private readonly rng: SimRng,
+    private readonly timing: ClientTiming = RFC_TIMING,
   ) {}
 
   /** Link up from scratch, or after a reboot: INIT-REBOOT while the lease lasts, else DISCOVER. */
@@ -104,7 +117,7 @@ export class DhcpClient {
       this.state = 'requesting';
       this.tries = 1;
       this.firstSentAt = now;
-      return { send: this.requestSelected(), wakeAt: now + RETRY_MS };
+      return { send: this.requestSelected(), wakeAt: now + this.firstRetryMs() };
     }
     const waiting = this.state === 'requesting' || this.state === 'renewing' || this.state === 'rebinding' || this.state === 'rebooting';
     if (!waiting) return {};
@@ -161,7 +174,7 @@ export class DhcpClient {
     this.newExchange(now, 'selecting');
     this.offered = undefined;
     const send = this.build({ type: DhcpMessageType.Discover, xid: this.xid, requested: this.lastIp });
-    const step = { send, wakeAt: now + RETRY_MS };
+    const step = { send, wakeAt: now + this.firstRetryMs() };
     return dropped === undefined ? step : { ...step, dropped };
   }
 
@@ -176,8 +189,14 @@ export class DhcpClient {
     return this.onLeaseTimer(now);
   }
 
+  private firstRetryMs(): Millis {
+    return this.timing.retryMs > 0 ? this.timing.retryMs : RETRY_MS;
+  }
+
   private retry(now: Millis, send: DhcpMessage): ClientStep {
     this.tries++;
+    // A fixed pace for selecting and requesting; a client re-checking its lease keeps the RFC's.
+    if (this.timing.retryMs > 0 && (this.state === 'selecting' || this.state === 'requesting')) return { send, wakeAt: now + this.timing.retryMs };
     const delay = Math.min(RETRY_MS * 2 ** (this.tries - 1), MAX_RETRY_MS) + this.rng.nextInt(1000);
     return { send, wakeAt: now + delay };
   }

@@ -17,6 +17,13 @@ export interface NetworkParams {
    * latency: per-receiver order varies without one heap event per receiver.
    */
   readonly multicastWaves: number;
+  /**
+   * Probability that a datagram is held up on top of its latency, by up to `spikeMaxMs`
+   * (a queue behind a slow mesh link, a radio retrying): it then arrives after datagrams
+   * sent seconds later, across claim rounds, which plain latency never does. Optional, 0.
+   */
+  readonly spike?: number;
+  readonly spikeMaxMs?: number;
 }
 
 export const DEFAULT_NETWORK: NetworkParams = {
@@ -71,9 +78,12 @@ export class Network {
     this.partitioned = true;
   }
 
-  heal(): void {
+  /** Returns whether there was a partition to heal. */
+  heal(): boolean {
+    const was = this.partitioned;
     this.groups = [];
     this.partitioned = false;
+    return was;
   }
 
   canHear(a: number, b: number): boolean {
@@ -81,9 +91,12 @@ export class Network {
   }
 
   drawLatency(): Millis {
-    const { latencyMinMs, latencyMaxMs } = this.params;
+    const { latencyMinMs, latencyMaxMs, spike = 0, spikeMaxMs = 0 } = this.params;
     // Whole milliseconds, like the daemon's clock.
-    return Math.round(latencyMinMs + this.rng.nextFloat() * (latencyMaxMs - latencyMinMs));
+    const base = Math.round(latencyMinMs + this.rng.nextFloat() * (latencyMaxMs - latencyMinMs));
+    // No draw without spikes: runs without them stay as they were.
+    if (spike <= 0 || !this.rng.chance(spike)) return base;
+    return base + Math.round(this.rng.nextFloat() * spikeMaxMs);
   }
 
   isLost(): boolean {

@@ -19,6 +19,19 @@ export interface OwnershipFigures {
   readonly partitionConflicts: number;
   /** Longest time two connected owners held the same block. */
   readonly maxConflictMs: number;
+  /** Double ownerships among nodes whose conflicts are not ours to judge (C daemons, all with the id zero). */
+  readonly exemptMoments: number;
+}
+
+/** What a double ownership is blamed on; see SimOptions.ownershipJudgement. */
+export interface OwnershipJudgement {
+  /** Two nodes whose double ownership is someone else's protocol: counted apart, never a failure. */
+  readonly exemptPair?: (a: number, b: number) => boolean;
+  /**
+   * A claim decided while its owners could not hear each other may complete just after they
+   * can: a conflict that begins this soon after a heal counts with the partition's.
+   */
+  readonly healGraceMs?: Millis;
 }
 
 export class OwnershipTracker {
@@ -32,15 +45,18 @@ export class OwnershipTracker {
   private readonly freed = new Map<number, Millis>();
   private moments = 0;
   private partitionMoments = 0;
+  private exempt = 0;
+  private healedAt: Millis | undefined;
   private maxConflict = 0;
 
   constructor(
     private readonly canHear: (a: number, b: number) => boolean,
     private readonly windowMs: Millis,
+    private readonly judgement: OwnershipJudgement = {},
   ) {}
 
   get figures(): OwnershipFigures {
-    return { doubleOwnedMoments: this.moments, partitionConflicts: this.partitionMoments, maxConflictMs: this.maxConflict };
+    return { doubleOwnedMoments: this.moments, partitionConflicts: this.partitionMoments, maxConflictMs: this.maxConflict, exemptMoments: this.exempt };
   }
 
   ownersOf(block: number): readonly number[] {
@@ -76,9 +92,12 @@ export class OwnershipTracker {
       if (this.lastOwner.has(block)) this.epochs.set(block, this.epochOf(block) + 1);
       this.lastOwner.set(block, node);
     }
-    if (list.length === 2 && !this.active.has(block)) {
+    if (list.length >= 2 && !this.active.has(block) && this.allExempt(list)) {
+      if (list.length === 2) this.exempt++;
+    } else if (list.length >= 2 && !this.active.has(block)) {
       const connected = this.areConnected(list);
-      if (connected) this.moments++;
+      const afterHeal = this.healedAt !== undefined && now - this.healedAt <= (this.judgement.healGraceMs ?? 0);
+      if (connected && !afterHeal) this.moments++;
       else this.partitionMoments++;
       this.active.set(block, { block, since: now, visibleSince: connected ? now : undefined, connectedAtOnset: connected });
     }
@@ -113,7 +132,8 @@ export class OwnershipTracker {
   }
 
   /** Partitions changed: a conflict's clock starts when its owners can hear each other. */
-  updateReachability(now: Millis): void {
+  updateReachability(now: Millis, healed = false): void {
+    if (healed) this.healedAt = now;
     for (const ep of this.active.values()) {
       const connected = this.areConnected(this.ownersOf(ep.block));
       if (!connected) ep.visibleSince = undefined;
@@ -140,6 +160,13 @@ export class OwnershipTracker {
     if (ep === undefined) return;
     this.active.delete(block);
     if (ep.visibleSince !== undefined) this.maxConflict = Math.max(this.maxConflict, now - ep.visibleSince);
+  }
+
+  private allExempt(nodes: readonly number[]): boolean {
+    for (let i = 0; i < nodes.length; i++) {
+      for (let j = i + 1; j < nodes.length; j++) if (this.judgement.exemptPair?.(nodes[i] as number, nodes[j] as number) !== true) return false;
+    }
+    return true;
   }
 
   private areConnected(nodes: readonly number[]): boolean {

@@ -7,6 +7,7 @@ import { auditOwnershipEvents, findDisagreements, type Disagreements } from './c
 import { createSimulator, scheduleScenario, type Scenario } from './scenario';
 import type { CoreFactory } from './sim-node';
 import type { Simulator } from './simulator';
+import type { WorkloadFigures } from './workloads';
 
 export interface SimFigures {
   readonly nodes: number;
@@ -20,12 +21,16 @@ export interface SimFigures {
   readonly doubleOwnedMoments: number;
   readonly partitionConflicts: number;
   readonly maxConflictMs: number;
+  /** Double ownerships between two C nodes (SimOptions.exemptPair): C's own, reported apart. */
+  readonly doubleOwnedBetweenCNodes: number;
   /** Addresses ACKed to a second client while the first held them, unexplained. */
   readonly duplicateAddresses: number;
   /** The same, after the block changed hands or its owner lost its state (the protocol cannot prevent these). */
   readonly duplicatesAfterOwnerChange: number;
   /** The same, while two nodes owned the block (split brain across a partition). */
   readonly duplicatesWhileContested: number;
+  /** Every address ACKed to a second client while the first one's lease lasted, whatever explains it. */
+  readonly duplicatesAny: number;
   readonly mcastPacketsPerNodeMin: number;
   readonly mcastBytesPerNodeMin: number;
   readonly unicastPacketsPerNodeMin: number;
@@ -50,12 +55,13 @@ export interface SimFigures {
 export interface SimRun {
   readonly sim: Simulator;
   readonly figures: SimFigures;
+  readonly workload: WorkloadFigures;
 }
 
 /** Runs the scenario; throws SimInvariantError (with the replay command) on a broken invariant. */
 export function runScenario(s: Scenario, createCore: CoreFactory): SimRun {
   const sim = createSimulator(s, createCore);
-  scheduleScenario(sim, s);
+  const workloads = scheduleScenario(sim, s);
   const endMs = s.minutes * 60000;
   let auditProblems = 0;
   const auditExamples: string[] = [];
@@ -71,7 +77,7 @@ export function runScenario(s: Scenario, createCore: CoreFactory): SimRun {
   const convergence = findDisagreements(sim, graceMs);
   // Before this, clients mostly wait for nodes still in their learning phase.
   const warmMs = s.startSpread * 1000 + 2 * s.blockTimeout * 1000;
-  return { sim, figures: summarize(sim, convergence, { count: auditProblems, examples: auditExamples }, warmMs) };
+  return { sim, figures: summarize(sim, convergence, { count: auditProblems, examples: auditExamples }, warmMs), workload: workloads.figures() };
 }
 
 export function summarize(sim: Simulator, convergence: Disagreements, audit: Disagreements, warmMs: Millis): SimFigures {
@@ -93,9 +99,11 @@ export function summarize(sim: Simulator, convergence: Disagreements, audit: Dis
     doubleOwnedMoments: own.doubleOwnedMoments,
     partitionConflicts: own.partitionConflicts,
     maxConflictMs: own.maxConflictMs,
+    doubleOwnedBetweenCNodes: own.exemptMoments,
     duplicateAddresses: dups.filter((d) => d.cause === 'bug').length,
     duplicatesAfterOwnerChange: dups.filter((d) => d.cause === 'ownerChanged').length,
     duplicatesWhileContested: dups.filter((d) => d.cause === 'contested').length,
+    duplicatesAny: dups.length,
     mcastPacketsPerNodeMin: c.mcastPackets / nodeMinutes,
     mcastBytesPerNodeMin: c.mcastBytes / nodeMinutes,
     unicastPacketsPerNodeMin: c.ucastPackets / nodeMinutes,

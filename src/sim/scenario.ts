@@ -9,6 +9,8 @@ import { SimRng, createRng } from './rng';
 import type { CoreFactory } from './sim-node';
 import { Simulator } from './simulator';
 import { realTranscoder } from './transcode';
+import { C_NODE_ID, withCNodes } from './c-node';
+import { Workloads } from './workloads';
 
 export interface Scenario {
   readonly seed: number;
@@ -19,6 +21,9 @@ export interface Scenario {
   readonly latencyMin: number;
   readonly latencyMax: number;
   readonly waves: number;
+  /** Share of datagrams held up by up to spike-max ms more (reordering across claim rounds). */
+  readonly spike: number;
+  readonly spikeMax: number;
   readonly clientLatency: number;
   /** 0: size the network for the node count (8 times the blocks needed). */
   readonly prefixLen: number;
@@ -59,17 +64,48 @@ export interface Scenario {
   readonly conflictWindow: number;
   /** 1: hand every delivery over at once instead of batching uncontended claims (SimOptions.deliverAtOnce); same results, slower. */
   readonly deliverAtOnce: number;
+  /** 1: every address ACKed to a second client while the first's lease lasts fails the run, whatever explains it. */
+  readonly strict: number;
+  /** Milliseconds between a client's DISCOVERs (and REQUESTs), as udhcpc or perfdhcp; 0: RFC 2131's 4 s backoff. */
+  readonly clientRetry: number;
+  /** How many of the nodes (the last ones) run the model of the C daemon (c-node.ts). */
+  readonly cNodes: number;
+  // Scripted demand (workloads.ts).
+  /** Seconds after which a scripted client not yet leased gives up and leaves; 0: never (judged at 3 s). */
+  readonly giveUp: number;
+  /** Seconds into the run when one more node joins without state, its client asking at once; negative: none. */
+  readonly joinAt: number;
+  /** Clients arriving together at each of the first crowd-nodes nodes at crowd-at seconds. */
+  readonly crowd: number;
+  readonly crowdAt: number;
+  readonly crowdNodes: number;
+  /** New clients per second at node 0 from arrival-at for arrival-for seconds; the first arrival-warmup seconds are not measured. */
+  readonly arrivalRate: number;
+  readonly arrivalAt: number;
+  readonly arrivalFor: number;
+  readonly arrivalWarmup: number;
+  /** Clients (distinct MACs) flooding node 0 from flood-at at flood-rate a second; then one client at every other node. */
+  readonly flood: number;
+  readonly floodAt: number;
+  readonly floodRate: number;
+  /** Seconds into the run when every node restarts without state, each within reboot-all-over s, down for down-min..down-max s; negative: none. */
+  readonly rebootAllAt: number;
+  readonly rebootAllOver: number;
+  /** 1: the mass reboot loses every node's state; 0: each node restores its state file. */
+  readonly rebootAllFresh: number;
 }
 
 export const DEFAULT_SCENARIO: Scenario = {
   seed: 1, nodes: 50, minutes: 60,
-  loss: 0.01, duplicate: 0.005, latencyMin: 2, latencyMax: 40, waves: 4, clientLatency: 2,
+  loss: 0.01, duplicate: 0.005, latencyMin: 2, latencyMax: 40, waves: 4, spike: 0, spikeMax: 3000, clientLatency: 2,
   prefixLen: 0, blockSizePow: 3, spareLeases: 2, maxLeases: 0, blockTimeout: 60, tentativeTimeout: 15, needlessTimeout: 300, leaseTime: 300, learning: 1,
   startSpread: 30, lateFraction: 0.05,
   churn: 0.5, downMin: 10, downMax: 180, freshRestart: 0,
   clientsPerNodeHour: 6, clientStay: 1800, roamsPerClientHour: 2, rebootOnRoam: 0.3, releaseOnLeave: 0.5,
   partitionAt: -1, partitionFor: 120, partitionFraction: 0.5,
-  quiet: 300, auditEvery: 300, conflictWindow: 0, deliverAtOnce: 0,
+  quiet: 300, auditEvery: 300, conflictWindow: 0, deliverAtOnce: 0, strict: 0, clientRetry: 0, cNodes: 0,
+  giveUp: 0, joinAt: -1, crowd: 0, crowdAt: 0, crowdNodes: 1, arrivalRate: 0, arrivalAt: 0, arrivalFor: 0, arrivalWarmup: 0,
+  flood: 0, floodAt: 0, floodRate: 1000, rebootAllAt: -1, rebootAllOver: 600, rebootAllFresh: 1,
 };
 
 /** Gluon's next-node address stand-in: the same on every node, outside the managed range. */
@@ -141,33 +177,45 @@ export function chooseConflictWindow(s: Scenario): Millis {
   // A conflict ends when the loser hears the winner's claim: a few latencies, or up to
   // the next refresh (a quarter block timeout) when a healed partition revealed it.
   // With loss, later announcements may be needed too.
-  return 4 * s.latencyMax + s.blockTimeout * 250 + (s.loss > 0 ? s.blockTimeout * 1000 : 0);
+  return 4 * s.latencyMax + s.blockTimeout * 250 + (s.loss > 0 ? s.blockTimeout * 1000 : 0) + (s.spike > 0 ? s.spikeMax : 0);
 }
 
 /** `replay` overrides the printed command for runs a test scripts by hand. */
 export function createSimulator(s: Scenario, createCore: CoreFactory, replay = formatReplay(s)): Simulator {
   return new Simulator({
     seed: s.seed,
-    createCore,
+    createCore: s.cNodes > 0 ? withCNodes(createCore) : createCore,
     coreConfig: buildCoreConfig(s),
-    network: { latencyMinMs: s.latencyMin, latencyMaxMs: s.latencyMax, loss: s.loss, duplicate: s.duplicate, multicastWaves: s.waves },
+    network: { latencyMinMs: s.latencyMin, latencyMaxMs: s.latencyMax, loss: s.loss, duplicate: s.duplicate, multicastWaves: s.waves, spike: s.spike, spikeMaxMs: s.spikeMax },
     serverId: SERVER_ID,
     clientLatencyMs: s.clientLatency,
     conflictWindowMs: chooseConflictWindow(s),
     transcoder: realTranscoder,
     replay,
     failOnDuplicate: true,
+    strictDuplicates: s.strict === 1,
+    ownershipJudgement: {
+      exemptPair: (a, b) => isCNode(s, a) && isCNode(s, b),
+      // A claim takes 3T/2 (C: three housekeeping runs of T>>1 s): one begun in the last
+      // moments of a partition ends after the heal, never having heard the owner.
+      healGraceMs: 2 * s.tentativeTimeout * 1000 + 4 * s.latencyMax,
+    },
+    clientTiming: { retryMs: s.clientRetry },
     deliverAtOnce: s.deliverAtOnce === 1,
   });
 }
 
-/** Adds the nodes and schedules starts, churn, clients and the partition of `s` on `sim`. */
-export function scheduleScenario(sim: Simulator, s: Scenario): void {
+/**
+ * Adds the nodes and schedules starts, churn, clients, the partition and the scripted
+ * workloads of `s` on `sim`; returns the workloads, which hold their figures.
+ */
+export function scheduleScenario(sim: Simulator, s: Scenario): Workloads {
   const rng = createRng(s.seed ^ 0x5ce7a210);
   const endMs = s.minutes * 60000;
   const calmAt = Math.max(0, endMs - s.quiet * 1000);
   for (let i = 0; i < s.nodes; i++) {
     const node = sim.addNode();
+    if (isCNode(s, i)) sim.nodeAt(node).nodeId = C_NODE_ID;
     const late = rng.chance(s.lateFraction) && calmAt > s.startSpread * 1000;
     const startAt = late ? rng.between(s.startSpread * 1000, calmAt) : rng.between(0, s.startSpread * 1000);
     sim.at(Math.round(startAt), () => sim.startNode(node));
@@ -181,8 +229,12 @@ export function scheduleScenario(sim: Simulator, s: Scenario): void {
   }
   sim.at(calmAt, () => {
     sim.heal();
-    sim.network.update({ loss: 0, duplicate: 0 });
+    sim.network.update({ loss: 0, duplicate: 0, spike: 0 });
   });
+  // Forked last, so that runs without workloads draw exactly as they did before.
+  const workloads = new Workloads(sim, s, rng.fork());
+  workloads.schedule();
+  return workloads;
 }
 
 function scheduleChurn(sim: Simulator, s: Scenario, rng: SimRng, calmAt: Millis): void {
@@ -210,14 +262,14 @@ function scheduleClients(sim: Simulator, s: Scenario, rng: SimRng, calmAt: Milli
   if (s.clientsPerNodeHour <= 0 || s.nodes === 0) return;
   const meanGapMs = 3600000 / (s.clientsPerNodeHour * s.nodes);
   for (let t = rng.exponential(meanGapMs); t < calmAt; t += rng.exponential(meanGapMs)) {
-    const home = rng.nextInt(s.nodes);
+    const home = servingNode(s, rng.nextInt(s.nodes));
     const leaveAt = t + rng.exponential(s.clientStay * 1000);
     const release = rng.chance(s.releaseOnLeave);
     const roams: { at: number; to: number; reboot: boolean }[] = [];
     if (s.roamsPerClientHour > 0) {
       const gap = 3600000 / s.roamsPerClientHour;
       for (let r = t + rng.exponential(gap); r < Math.min(leaveAt, calmAt); r += rng.exponential(gap)) {
-        roams.push({ at: Math.round(r), to: rng.nextInt(s.nodes), reboot: rng.chance(s.rebootOnRoam) });
+        roams.push({ at: Math.round(r), to: servingNode(s, rng.nextInt(s.nodes)), reboot: rng.chance(s.rebootOnRoam) });
       }
     }
     sim.at(Math.round(t), () => {
@@ -226,6 +278,16 @@ function scheduleClients(sim: Simulator, s: Scenario, rng: SimRng, calmAt: Milli
       if (leaveAt < calmAt) sim.at(Math.round(leaveAt), () => (release ? sim.releaseClient(client) : sim.leaveClient(client)));
     });
   }
+}
+
+/** The last cNodes of the scenario's nodes run the C model (a node joining later runs ours). */
+function isCNode(s: Scenario, index: number): boolean {
+  return index >= s.nodes - s.cNodes && index < s.nodes;
+}
+
+/** The C model serves no clients: with C nodes, the draw is folded onto our nodes (the first ones). */
+function servingNode(s: Scenario, drawn: number): number {
+  return s.cNodes > 0 ? drawn % Math.max(1, s.nodes - s.cNodes) : drawn;
 }
 
 /** Clients associate only with a running node: the wanted one, else the next one up. */

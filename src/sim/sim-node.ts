@@ -2,7 +2,7 @@
 // stopped), its single timer slot and its traffic counters. The snapshot it
 // keeps across a stop is aged by the downtime, as io/state-file does on disk.
 
-import type { Core, CoreConfig, Millis, NodeId, PersistedState, Rng } from '../core/types';
+import type { CompactSnapshot, Core, CoreConfig, Effect, Input, Millis, NodeId, PersistedState, Rng } from '../core/types';
 import { Statistics } from '../io/stats';
 import type { Sink } from '../io/perform';
 import type { SimRng } from './rng';
@@ -57,4 +57,24 @@ export function ageSnapshot(state: PersistedState, elapsedMs: Millis): Persisted
     blocks: state.blocks.map((b) => ({ ...b, remainingMs: b.remainingMs - elapsedMs })),
     leases: state.leases.filter((l) => l.remainingMs > elapsedMs).map((l) => ({ ...l, remainingMs: l.remainingMs - elapsedMs })),
   };
+}
+
+// For model cores that batch nothing and keep no leases (the C model, test doubles).
+
+/** Core.handleMany as `handle` for each input in turn, the effects joined. */
+export function handleInTurn(handle: Core['handle'], inputs: readonly Input[], at: readonly Millis[], count: number): readonly Effect[] {
+  const out: Effect[] = [];
+  for (let i = 0; i < count; i++) out.push(...handle(inputs[i] as Input, at[i] as Millis));
+  return out;
+}
+
+/** Core.heldIndexes for a core that promises nothing about what it ignores: every block, so nothing is kept back for it. */
+export function everyBlockIndex(numBlocks: number): readonly number[] {
+  return Object.freeze(Array.from({ length: numBlocks }, (_, i) => i));
+}
+
+/** Core.snapshotCompact for a core whose snapshots hold no leases. */
+export function compactWithoutLeases(state: PersistedState): CompactSnapshot {
+  const { leases: _none, ...head } = state;
+  return { head, leases: { count: 0, ip: new Uint32Array(0), state: new Uint8Array(0), remainingMs: new Float64Array(0), chaddr: new Uint8Array(0) } };
 }

@@ -3,7 +3,9 @@
 
 import type { CoreConfig, DropReason, Input, Ipv4, Millis } from '../core/types';
 import type { DhcpMessage } from '../wire/dhcp-message';
+import type { ClientTiming } from './dhcp-client';
 import type { NetworkParams } from './network';
+import type { OwnershipJudgement } from './ownership';
 import type { CoreFactory } from './sim-node';
 import type { Transcoder } from './transcode';
 
@@ -24,6 +26,21 @@ export interface SimOptions {
   readonly replay: string;
   /** Throw on a duplicate address that no owner change explains. */
   readonly failOnDuplicate: boolean;
+  /**
+   * With failOnDuplicate: throw on every address ACKed to a second client while the first
+   * client's lease is still valid, whatever preceded it (an owner change, a contested
+   * block). The user sees two hosts with one address either way.
+   */
+  readonly strictDuplicates?: boolean;
+  /**
+   * Which double ownerships are not ours to prevent: exemptPair for two C daemons
+   * (c-node.ts), who share the id zero so neither yields to the other's INQUIRE, the C
+   * protocol's flaw; healGraceMs for a claim run while a partition hid the owner, which
+   * completes just after the heal. Any other pair, at any other time, is judged.
+   */
+  readonly ownershipJudgement?: OwnershipJudgement;
+  /** How the simulated clients pace their retries (default: RFC 2131's backoff). */
+  readonly clientTiming?: ClientTiming;
   /**
    * Hand every delivery to its core at once, as the network brings it, instead of keeping
    * uncontended claims back for a batch (delivery-log.ts). Same results, slower at scale:

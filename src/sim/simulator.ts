@@ -76,7 +76,7 @@ export class Simulator {
     this.rng = createRng(options.seed);
     this.network = new Network(options.network, this.rng.fork());
     this.clientRng = this.rng.fork();
-    this.ownership = new OwnershipTracker((a, b) => this.network.canHear(a, b), options.conflictWindowMs);
+    this.ownership = new OwnershipTracker((a, b) => this.network.canHear(a, b), options.conflictWindowMs, options.ownershipJudgement);
     const { prefix, prefixLen, blockSizePow } = options.coreConfig;
     this.geo = makeGeometry(prefix, prefixLen, blockSizePow);
   }
@@ -184,8 +184,7 @@ export class Simulator {
   }
 
   heal(): void {
-    this.network.heal();
-    this.ownership.updateReachability(this.now);
+    this.ownership.updateReachability(this.now, this.network.heal());
   }
 
   nodeAt(index: number): SimNode {
@@ -200,7 +199,7 @@ export class Simulator {
   addClient(node: number): number {
     const index = this.clients.length;
     const mac = Uint8Array.of(0x02, 0x5a, (index >>> 24) & 255, (index >>> 16) & 255, (index >>> 8) & 255, index & 255);
-    const client: SimClient = { index, model: new DhcpClient(mac, this.clientRng.fork()), node, gen: 0 };
+    const client: SimClient = { index, model: new DhcpClient(mac, this.clientRng.fork(), this.options.clientTiming), node, gen: 0 };
     this.clients.push(client);
     this.byMac.set(formatMac(mac), index);
     this.applyClient(client, client.model.start(this.now));
@@ -559,8 +558,8 @@ export class Simulator {
     const owners = this.ownership.ownersOf(block).length;
     if (owners === 0) this.counters.ackInUnownedBlock++;
     const dup = this.addresses.bind(lease.ip, client.index, lease.expiresAt, this.ownership.epochOf(block), owners > 1, this.now);
-    if (dup !== undefined && dup.cause === 'bug' && this.options.failOnDuplicate) {
-      this.fail(`${formatIpv4(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
+    if (dup !== undefined && (dup.cause === 'bug' || this.options.strictDuplicates === true) && this.options.failOnDuplicate) {
+      this.fail(`${formatIpv4(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (${dup.cause}; block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
     }
   }
 }

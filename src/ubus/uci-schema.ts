@@ -1,18 +1,15 @@
-// UCI config `ddhcpd` → daemon settings, from declarative tables: our layout
-// (section `main` of type ddhcpd, sections of type dhcp_option) and the older
-// Gluon package's (section `settings`). Values go through config/parse.ts, the
-// same parsers as the command line; every problem names its UCI path.
+// UCI config `ddhcpd` → daemon settings: our layout (section `main` of type
+// ddhcpd, sections of type dhcp_option) and the older Gluon package's (section
+// `settings`). Which option is which setting, and its parser, come from the
+// option table (config/options.ts), the command line's; every problem names
+// its UCI path.
 
-import { MAX_BLOCK_SIZE_POW, type DaemonConfig } from '../config/config';
-import {
-  parseBoolean, parseDuration, parseIntInRange, parseNetwork, parseOptionPayload, type ParseResult,
-} from '../config/parse';
+import type { DaemonConfig } from '../config/config';
+import { SETTINGS, type SettingSpec, type Settings } from '../config/options';
+import { parseBoolean, parseIntInRange, parseOptionPayload } from '../config/parse';
 import type { OptionEntry } from '../core/types';
 import { err, ok, type Result } from '../wire/result';
 import { sectionPath, type UciSection, type UciValues } from './uci-values';
-
-type Settings = { -readonly [K in keyof DaemonConfig]?: DaemonConfig[K] };
-type Apply = (text: string, into: Settings) => ParseResult<void>;
 
 export type UciLayout = 'ddhcpd' | 'gluon-legacy';
 
@@ -25,59 +22,19 @@ export interface UciMapping {
   readonly warnings: readonly string[];
 }
 
-const IFNAMSIZ = 16;
-const MAX_LEASE_SEC = 0xfffffffe;
-
-function set<T>(r: ParseResult<T>, put: (v: T) => void): ParseResult<void> {
-  if (!r.ok) return r;
-  put(r.value);
-  return ok(undefined);
-}
-
-const int = (min: number, max: number, put: (s: Settings, v: number) => void): Apply =>
-  (t, s) => set(parseIntInRange(t, min, max), (v) => put(s, v));
-
-function parseIfname(text: string): ParseResult<string> {
-  if (text === '' || text.length >= IFNAMSIZ || /[/\s]/.test(text)) {
-    return err(`'${text}' is not an interface name (1 to 15 characters, no '/' or spaces)`);
+/** Option name -> setting, for one layout; the parsers are the command line's (config/options.ts). */
+function schema(name: (s: SettingSpec) => string | undefined): ReadonlyMap<string, SettingSpec> {
+  const out = new Map<string, SettingSpec>();
+  for (const spec of SETTINGS) {
+    const key = name(spec);
+    if (key !== undefined) out.set(key, spec);
   }
-  return ok(text);
+  return out;
 }
 
-function parsePath(text: string): ParseResult<string> {
-  return text.startsWith('/') ? ok(text) : err(`'${text}' is not an absolute path`);
-}
-
-// Same ranges as the command line (cli/args.ts) so a value valid in one is valid in the other.
-const SHARED: Readonly<Record<string, Apply>> = {
-  block_size_pow: int(0, MAX_BLOCK_SIZE_POW, (s, v) => (s.blockSizePow = v)),
-  spare_leases: int(0, 65535, (s, v) => (s.spareLeases = v)),
-  block_timeout: int(4, 65535, (s, v) => (s.blockTimeoutSec = v)),
-  tentative_timeout: int(2, 65535, (s, v) => (s.tentativeTimeoutSec = v)),
-  max_leases: int(1, 2 ** 24, (s, v) => (s.maxLeases = v)),
-  server_interface: (t, s) => set(parseIfname(t), (v) => (s.serverInterface = v)),
-};
-
-const MAIN: Readonly<Record<string, Apply>> = {
-  ...SHARED,
-  network: (t, s) => set(parseNetwork(t), (v) => (s.network = v)),
-  needless_timeout: int(1, 65535, (s, v) => (s.needlessTimeoutSec = v)),
-  learning: (t, s) => set(parseBoolean(t), (v) => (s.learning = v)),
-  client_interface: (t, s) => set(parseIfname(t), (v) => (s.clientInterface = v)),
-  lease_time: (t, s) => set(parseDuration(t, 1, MAX_LEASE_SEC), (v) => (s.leaseTimeSec = v)),
-  control_path: (t, s) => set(parsePath(t), (v) => (s.controlPath = v)),
-  // A command as for -H; empty means none.
-  hook: (t, s) => set(ok(t === '' ? undefined : t), (v) => (s.hook = v)),
-  log_level: int(0, 7, (s, v) => (s.logLevel = v)),
-};
-
+const MAIN = schema((s) => s.uci);
 /** The older Gluon community package's /etc/config/ddhcpd, section `settings`. */
-const LEGACY: Readonly<Record<string, Apply>> = {
-  ...SHARED,
-  block_network: (t, s) => set(parseNetwork(t), (v) => (s.network = v)),
-  dhcp_interface: (t, s) => set(parseIfname(t), (v) => (s.clientInterface = v)),
-  dhcp_lease_time: (t, s) => set(parseDuration(t, 1, MAX_LEASE_SEC), (v) => (s.leaseTimeSec = v)),
-};
+const LEGACY = schema((s) => s.legacyUci);
 
 const OPTION_KEYS = new Set(['code', 'len', 'payload']);
 
@@ -109,13 +66,13 @@ export function mapUciConfig(values: UciValues): Result<UciMapping, string[]> {
       else errors.push(`${path}: ${r.error}`);
       continue;
     }
-    const apply = table[key];
-    if (apply === undefined) {
+    const spec = table.get(key);
+    if (spec === undefined) {
       warnings.push(`${path}: unknown option, ignored`);
       continue;
     }
-    const r = apply(text, settings);
-    if (!r.ok) errors.push(`${path}: ${r.error}`);
+    const problem = spec.fromText(text, settings);
+    if (problem !== undefined) errors.push(`${path}: ${problem}`);
   }
 
   const options: OptionEntry[] = [];

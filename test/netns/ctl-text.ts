@@ -11,7 +11,11 @@ export interface BlockRow {
 }
 
 export function blockRows(lab: Lab, h: DaemonHandle): BlockRow[] {
-  const text = lab.ctl(h, ['-b']);
+  return parseBlockRows(lab.ctl(h, ['-b']));
+}
+
+/** The rows of a `-b` reply (however it was fetched). */
+export function parseBlockRows(text: string): BlockRow[] {
   const rows: BlockRow[] = [];
   for (const line of text.split('\n')) {
     const m = /^(\d+)\t(\d)\t([0-9A-F]{16})\t(\d+)\t(\S+)\t/.exec(line);
@@ -21,9 +25,13 @@ export function blockRows(lab: Lab, h: DaemonHandle): BlockRow[] {
 }
 
 export function nodeIdOf(lab: Lab, h: DaemonHandle): string {
-  const m = /^node id\t([0-9A-F]{16})$/m.exec(lab.ctl(h, ['-b']));
-  if (m?.[1] === undefined) throw new Error('no node id line in ddhcpdctl -b');
-  return m[1];
+  const id = parseNodeId(lab.ctl(h, ['-b']));
+  if (id === undefined) throw new Error('no node id line in ddhcpdctl -b');
+  return id;
+}
+
+export function parseNodeId(text: string): string | undefined {
+  return /^node id\t([0-9A-F]{16})$/m.exec(text)?.[1];
 }
 
 export function statistic(lab: Lab, h: DaemonHandle, name: string): number {

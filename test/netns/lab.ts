@@ -2,8 +2,9 @@
 // a hub namespace whose bridge is the mesh (every node's bat0 is a veth into
 // it), one namespace per node with br-client carrying the same next-node MAC
 // and IPv4 address on every node, and one namespace per DHCP client, plugged
-// into a node's br-client (roaming moves the plug). Names carry a random tag,
-// and only what this lab created is removed.
+// into a node's br-client (roaming moves the plug). addGluonNode wires a node
+// as a Gluon node really is (bat0 a port of br-client, the next-node address on
+// local-node). Names carry a random tag, and only what this lab created is removed.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -90,6 +91,40 @@ export class Lab {
     return ns;
   }
 
+  /**
+   * A node wired as Gluon wires it (gluon-client-bridge, gluon-mesh-batman-adv):
+   * bat0 is a port of br-client, and the next-node MAC and address sit on
+   * local-node, a veth whose peer local-port is another port of br-client.
+   * arp_ignore=1 keeps br-client from answering ARP for local-node's address.
+   */
+  addGluonNode(i: number, nextNode: { readonly mac: string; readonly ip: string; readonly prefixLen: number }): string {
+    const ns = this.nodeNs(i);
+    this.addNs(ns);
+    sh('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1']);
+    sh('ip', ['-n', this.hub, 'link', 'add', `m${i}`, 'type', 'veth', 'peer', 'name', 'bat0', 'netns', ns]);
+    sh('ip', ['-n', this.hub, 'link', 'set', `m${i}`, 'master', 'br-mesh', 'up']);
+    sh('ip', ['-n', ns, 'link', 'add', 'br-client', 'address', `02:00:00:00:${(i & 255).toString(16).padStart(2, '0')}:01`, 'type', 'bridge']);
+    sh('ip', ['-n', ns, 'link', 'set', 'bat0', 'master', 'br-client', 'up']);
+    sh('ip', ['-n', ns, 'link', 'add', 'local-node', 'address', nextNode.mac, 'type', 'veth', 'peer', 'name', 'local-port']);
+    sh('ip', ['-n', ns, 'link', 'set', 'local-port', 'master', 'br-client', 'up']);
+    sh('ip', ['-n', ns, 'addr', 'add', `${nextNode.ip}/${nextNode.prefixLen}`, 'dev', 'local-node']);
+    sh('ip', ['-n', ns, 'link', 'set', 'local-node', 'up']);
+    sh('ip', ['-n', ns, 'link', 'set', 'br-client', 'up']);
+    return ns;
+  }
+
+  /**
+   * Stand-ins, in the mesh hub, for Gluon's ebtables filters between nodes: the
+   * shared next-node MAC never crosses the mesh, and neither does a client's
+   * DHCP, so each node serves its own clients.
+   */
+  filterMeshLikeGluon(nextNodeMac: string): void {
+    sh('ip', ['netns', 'exec', this.hub, 'nft', 'add', 'table', 'bridge', 'gluon']);
+    sh('ip', ['netns', 'exec', this.hub, 'nft', 'add', 'chain', 'bridge', 'gluon', 'mesh', '{ type filter hook forward priority 0; }']);
+    sh('ip', ['netns', 'exec', this.hub, 'nft', 'add', 'rule', 'bridge', 'gluon', 'mesh', 'ether', 'saddr', nextNodeMac, 'drop']);
+    sh('ip', ['netns', 'exec', this.hub, 'nft', 'add', 'rule', 'bridge', 'gluon', 'mesh', 'udp', 'dport', '{ 67, 68 }', 'drop']);
+  }
+
   /** A client namespace whose eth0 is plugged into node `node`'s bridge (or `bridge`). */
   addClient(node: number, mac?: string, bridge = 'br-client'): { ns: string; port: string; mac: string } {
     const id = this.clientCount++;
@@ -110,12 +145,17 @@ export class Lab {
   }
 
   startDaemon(node: number, extraArgs: readonly string[] = [], stateDir?: string): DaemonHandle {
+    return this.startDaemonWithArgs(node, ['-c', 'br-client', '-i', 'bat0', '-N', MESH_NETWORK, '-b', '2',
+      '-t', '2', '-B', '20', '-v', '-v', ...LAB_OPTIONS, ...extraArgs], stateDir);
+  }
+
+  /** A daemon with exactly `args` and the lab's control socket and state directory (e.g. a command line derived from UCI). */
+  startDaemonWithArgs(node: number, args: readonly string[], stateDir?: string): DaemonHandle {
     const ns = this.nodeNs(node);
     const ctl = path.join(this.dir, `ctl-${node}`);
     const dir = stateDir ?? path.join(this.dir, `state-${node}`);
-    const args = [path.join(REPO, 'dist', 'ddhcpd.js'), '-c', 'br-client', '-i', 'bat0', '-N', MESH_NETWORK, '-b', '2',
-      '-t', '2', '-B', '20', '-C', ctl, '--state-dir', dir, '-v', '-v', ...LAB_OPTIONS, ...extraArgs];
-    const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = [path.join(REPO, 'dist', 'ddhcpd.js'), ...args, '-C', ctl, '--state-dir', dir];
+    const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
     const handle: DaemonHandle = { node, ns, ctl, stateDir: dir, proc, log: '' };
     proc.stderr?.on('data', (d: Buffer) => {
       if (handle.log.length < 1 << 20) handle.log += d.toString();

@@ -6,11 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { SETTINGS } from '../../src/config/options';
 import { ROOT } from './package-support';
 
 const TEXT = readFileSync(path.join(ROOT, 'files/etc/config/ddhcpd'), 'utf8');
-const SCHEMA = ['enabled', 'network', 'block_size_pow', 'spare_leases', 'max_leases', 'block_timeout', 'tentative_timeout', 'needless_timeout',
-  'learning', 'client_interface', 'server_interface', 'lease_time', 'control_path', 'hook', 'log_level'];
+/** `enabled` (the init script's and the daemon's switch) and every UCI setting of the option table. */
+const SCHEMA = ['enabled', ...SETTINGS.flatMap((s) => (s.uci === undefined ? [] : [s.uci]))];
 
 interface Section { readonly type: string; readonly name: string | undefined; readonly options: Map<string, string> }
 

@@ -3,15 +3,16 @@
 // directory, and reading openwrt/files.list.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { findEntry, readTarGz } from './tar-reader';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
 /** What is missing from dist/ for the package tests, or undefined when it is complete. */
 export function missingBuild(): string | undefined {
-  for (const f of ['dist/ddhcpd.js', 'dist/ddhcpdctl.js', 'dist/ddhcpd_native.node', 'dist/netlink.node']) {
+  for (const f of ['dist/ddhcpd.js', 'dist/ddhcpdctl.js', 'dist/ddhcpd-gluon.js', 'dist/ddhcpd_native.node', 'dist/netlink.node']) {
     if (!existsSync(path.join(ROOT, f))) return `${f} is missing: run make build (make test does) before the package tests`;
   }
   return undefined;
@@ -93,4 +94,24 @@ export function hasCommand(name: string): boolean {
   } catch {
     return false;
   }
+}
+
+let packageData: Buffer | undefined;
+
+/**
+ * The ipk's data.tar.gz unpacked into `<work>/root`, as opkg would install it on
+ * a node; returns that root. The ipk is built once per test file.
+ */
+export function installPackageRoot(work: string): string {
+  if (packageData === undefined) {
+    const ipk = readFileSync(buildIpk(work));
+    packageData = findEntry(readTarGz(ipk), './data.tar.gz').data;
+  }
+  const root = path.join(work, 'root');
+  mkdirSync(root, { recursive: true });
+  const tarball = path.join(work, 'data.tar.gz');
+  writeFileSync(tarball, packageData);
+  const r = spawnSync('tar', ['-C', root, '-xzpf', tarball], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
+  return root;
 }

@@ -7,6 +7,7 @@ import { DdhcpCommand, type DdhcpMessage } from '../../src/wire/ddhcp-message';
 import { BOOTREPLY, DhcpMessageType, DhcpOptionCode, type DhcpMessage } from '../../src/wire/dhcp-message';
 import { formatMac, u32ToBytes } from '../../src/wire/bytes';
 import { getIpv4Option, getMessageType, ipv4ToBytes } from '../../src/wire/dhcp-options';
+import { compactWithoutLeases, everyBlockIndex, handleInTurn } from '../../src/sim/sim-node';
 
 export type Flaw = 'none' | 'ignoreTieBreak' | 'sameAddressForAll';
 
@@ -17,13 +18,6 @@ interface Held {
 
 export function makeFakeCore(flaw: Flaw = 'none') {
   return (cfg: CoreConfig, rng: Rng, now: Millis, restored?: PersistedState): Core => new FakeCore(cfg, rng, now, flaw, restored);
-}
-
-/** Core.handleMany for a double: `handle` for each input in turn, the effects joined. */
-export function handleInTurn(handle: Core['handle'], inputs: readonly Input[], at: readonly Millis[], count: number): readonly Effect[] {
-  const out: Effect[] = [];
-  for (let i = 0; i < count; i++) out.push(...handle(inputs[i] as Input, at[i] as Millis));
-  return out;
 }
 
 class FakeCore implements Core {
@@ -51,7 +45,7 @@ class FakeCore implements Core {
     this.lastNow = now;
     this.blockSize = 2 ** cfg.blockSizePow;
     this.numBlocks = 2 ** (32 - cfg.prefixLen - cfg.blockSizePow);
-    this.everyBlock = Object.freeze(Array.from({ length: this.numBlocks }, (_, i) => i));
+    this.everyBlock = everyBlockIndex(this.numBlocks);
     this.learnUntil = cfg.learning ? now + cfg.blockTimeoutSec * 1000 : undefined;
     this.claimAt = this.learnUntil ?? now;
     for (const b of restored?.blocks ?? []) this.ours.add(b.index);
@@ -106,8 +100,7 @@ class FakeCore implements Core {
   }
 
   snapshotCompact(): CompactSnapshot {
-    const { leases: _none, ...head } = this.snapshot();
-    return { head, leases: { count: 0, ip: new Uint32Array(0), state: new Uint8Array(0), remainingMs: new Float64Array(0), chaddr: new Uint8Array(0) } };
+    return compactWithoutLeases(this.snapshot());
   }
 
   private blockView(index: number, state: 'ours' | 'claimed', owner: string): BlockView {

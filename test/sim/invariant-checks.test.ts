@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { findDisagreements } from '../../src/sim/convergence';
 import { runScenario } from '../../src/sim/run';
 import { chooseConflictWindow, createSimulator, DEFAULT_SCENARIO, type Scenario } from '../../src/sim/scenario';
-import type { CoreFactory } from '../../src/sim/sim-node';
+import { handleInTurn, type CoreFactory } from '../../src/sim/sim-node';
 import { SimInvariantError } from '../../src/sim/sim-types';
 import type { Effect, Input, Millis } from '../../src/core/types';
-import { handleInTurn, makeFakeCore } from './fake-core';
+import { makeFakeCore } from './fake-core';
 
 const QUIET: Scenario = {
   ...DEFAULT_SCENARIO,
