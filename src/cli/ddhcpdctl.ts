@@ -8,10 +8,12 @@ import { parseStatistics, statisticsToJson } from '../present/statistics';
 import { encodeControlRequest, type ControlRequest } from '../wire/control';
 import { exchangeControl } from '../io/control-client';
 import { err, ok, type Result } from '../wire/result';
+import { VERSION } from '../version';
 import { isQuery, parseCtlArgs, USAGE } from './ddhcpdctl-args';
 
 declare const __DDHCPD_REVISION__: string | undefined;
-const REVISION = typeof __DDHCPD_REVISION__ === 'string' ? __DDHCPD_REVISION__ : 'ddhcpd-ts (unknown revision)';
+/** `-V` prints `Revision: <git commit>` as C's ddhcpdctl does; without one (sources run by tsx, a build from the release tarball) the version. */
+const REVISION = typeof __DDHCPD_REVISION__ === 'string' && __DDHCPD_REVISION__ !== 'unknown' ? __DDHCPD_REVISION__ : `ddhcpd-ts ${VERSION} (unknown revision)`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const plan = parseCtlArgs(argv);
