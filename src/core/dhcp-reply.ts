@@ -5,7 +5,7 @@
 import { u32ToBytes } from '../wire/bytes';
 import type { DhcpMessage, DhcpOption } from '../wire/dhcp-message';
 import { BOOTREPLY, DhcpMessageType, DhcpOptionCode } from '../wire/dhcp-message';
-import { findOption } from './dhcp-fields';
+import { getOption } from '../wire/dhcp-options';
 import { leaseTimeSec } from './leases';
 import type { NodeState, Step } from './state';
 import type { DhcpDestination, Ipv4 } from './types';
@@ -39,7 +39,7 @@ function buildOptions(st: NodeState, req: DhcpMessage, type: number, sid: Ipv4, 
     opts.push({ code: DhcpOptionCode.RenewalTime, data: u32ToBytes(Math.floor(lease / 2)) });
     opts.push({ code: DhcpOptionCode.RebindingTime, data: u32ToBytes(Math.floor((lease * 7) / 8)) });
   }
-  const wanted = findOption(req, DhcpOptionCode.ParameterRequestList);
+  const wanted = getOption(req, DhcpOptionCode.ParameterRequestList);
   let hasMask = false;
   for (const o of st.options) {
     if (isOwnOption(o.code, withLease)) continue;
