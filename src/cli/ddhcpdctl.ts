@@ -10,6 +10,7 @@ import { exchangeControl } from '../io/control-client';
 import { err, ok, type Result } from '../wire/result';
 import { VERSION } from '../version';
 import { isQuery, parseCtlArgs, USAGE } from './ddhcpdctl-args';
+import { runMain } from './run-main';
 
 declare const __DDHCPD_REVISION__: string | undefined;
 /** `-V` prints `Revision: <git commit>` as C's ddhcpdctl does; without one (sources run by tsx, a build from the release tarball) the version. */
@@ -78,12 +79,4 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`ddhcpdctl: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('ddhcpdctl', main);
