@@ -11,6 +11,7 @@ import type { DaemonApi, InterfaceStatus } from './daemon-api';
 import { createCryptoRng, monotonicNow, wallNow } from './io/clock';
 import { openDhcpSocket, type DhcpSocket } from './io/dhcp-socket';
 import { HookRunner } from './io/hooks';
+import { InterfaceSocket } from './io/interface-socket';
 import type { Logger } from './io/log';
 import { openMeshSockets, type MeshChannel, type MeshSockets } from './io/mesh-sockets';
 import { watchInterfaces, type InterfaceState, type InterfaceWatcher } from './io/netlink';
@@ -25,9 +26,6 @@ import { getMessageType } from './wire/dhcp-options';
 
 /** The command byte of a DDHCP header (test/vectors/ddhcp-vectors/README.md, "Wire format"). */
 const DDHCP_COMMAND_OFFSET = 14;
-
-/** A socket that failed to open (port 67 held by dnsmasq, say) is tried again this often. */
-const OPEN_RETRY_MS = 5_000;
 
 export interface DaemonHooks {
   /** Re-reads configuration for `reload`; resolves to the new config or an error text. */
@@ -46,13 +44,9 @@ export class Daemon implements DaemonApi {
   /** At most one refresh interval old: a later announcement supersedes what it holds. */
   private readonly backlog: MeshBacklog;
   private watcher: InterfaceWatcher | undefined;
-  private dhcpSocket: DhcpSocket | undefined;
-  private dhcpIfindex: number | undefined;
-  private mesh: MeshSockets | undefined;
-  private meshIfindex: number | undefined;
+  private readonly dhcpSocket: InterfaceSocket<DhcpSocket>;
+  private readonly meshSockets: InterfaceSocket<MeshSockets>;
   private meshReady = false;
-  private opening = new Set<string>();
-  private readonly openRetries = new Map<'dhcp' | 'mesh', NodeJS.Timeout>();
   private readonly ifStates = new Map<string, InterfaceState>();
   private stopped = false;
   /** When the state file was last marked for writing (foreignClaimsStale). */
@@ -73,7 +67,26 @@ export class Daemon implements DaemonApi {
     this.hooks = new HookRunner(cfg.hook, log);
     this.backlog = new MeshBacklog((cfg.blockTimeoutSec * 1000) / 4);
     // The compact form has no object or string per lease: a write leaves no garbage behind.
-    this.stateWriter = new StateWriter(cfg.stateDir, () => this.core.snapshotCompact?.(monotonicNow()) ?? this.core.snapshot(monotonicNow()), wallNow, log);
+    this.stateWriter = new StateWriter(cfg.stateDir, () => this.core.snapshotCompact(monotonicNow()), wallNow, log);
+    this.dhcpSocket = new InterfaceSocket({
+      key: 'dhcp',
+      noun: 'DHCP socket',
+      openedLine: (name) => `serving DHCP on ${name}`,
+      open: (name) => openDhcpSocket(name, (b) => this.onDhcpPacket(b), (e) => log.once(`dhcp-err-${e.message}`, 1, `DHCP socket: ${e.message}`)),
+      latest: (name) => this.ifStates.get(name),
+      onState: (state) => this.feed({ kind: 'link', clientAddress: clientAddressOf(state) }),
+      log,
+    });
+    this.meshSockets = new InterfaceSocket({
+      key: 'mesh',
+      noun: 'mesh sockets',
+      openedLine: (name) => `mesh sockets open on ${name}`,
+      open: (name) => openMeshSockets(name, (c, b, from) => this.onMeshPacket(c, b, from), (e) => log.once(`mesh-err-${e.message}`, 1, `mesh socket: ${e.message}`)),
+      latest: (name) => this.ifStates.get(name),
+      onState: (state, usable) => this.onServerState(state, usable),
+      onOpened: () => this.flushBacklog(),
+      log,
+    });
   }
 
   private buildCore(restored: ReturnType<typeof loadState>): Core {
@@ -127,21 +140,24 @@ export class Daemon implements DaemonApi {
 
   private readonly sink: Sink = {
     multicast: (bytes) => {
-      if (this.mesh === undefined || !this.meshReady) {
+      const mesh = this.meshSockets.current;
+      if (mesh === undefined || !this.meshReady) {
         if (this.backlog.hold(bytes, monotonicNow()) > 0) this.stats.addDrop('mcast', 'serverInterfaceNotReady');
         return 'deferred';
       }
-      this.mesh.multicast(bytes);
+      mesh.multicast(bytes);
       return true;
     },
     unicast: (to, bytes) => {
-      if (this.mesh === undefined || !this.meshReady) return false;
-      this.mesh.unicast(to, bytes);
+      const mesh = this.meshSockets.current;
+      if (mesh === undefined || !this.meshReady) return false;
+      mesh.unicast(to, bytes);
       return true;
     },
     dhcp: (effect, bytes) => {
-      if (this.dhcpSocket === undefined) return false;
-      return this.dhcpSocket.send(bytes, effect.to) || 'failed';
+      const socket = this.dhcpSocket.current;
+      if (socket === undefined) return false;
+      return socket.send(bytes, effect.to) || 'failed';
     },
     hook: (args) => this.hooks.run(args),
     ubusEvent: (id, data) => this.extra.ubusEvent?.(id, data),
@@ -149,11 +165,12 @@ export class Daemon implements DaemonApi {
 
   /** Sends what the core multicast while the mesh was not ready, if it is now. */
   private flushBacklog(): void {
-    if (this.mesh === undefined || !this.meshReady || this.backlog.size === 0) return;
+    const mesh = this.meshSockets.current;
+    if (mesh === undefined || !this.meshReady || this.backlog.size === 0) return;
     const { fresh, stale } = this.backlog.take(monotonicNow());
     for (let i = 0; i < stale; i++) this.stats.addDrop('mcast', 'serverInterfaceNotReady');
     for (const bytes of fresh) {
-      this.mesh.multicast(bytes);
+      mesh.multicast(bytes);
       countDdhcpSend(this.stats, 'mcast', bytes[DDHCP_COMMAND_OFFSET] ?? 0, bytes.length);
     }
     if (fresh.length > 0) this.log.info(`sent ${fresh.length} multicast packet(s) held until the mesh sockets were ready`);
@@ -197,84 +214,16 @@ export class Daemon implements DaemonApi {
     } else {
       this.log.clearOnce(`if-missing-${state.name}`);
     }
-    if (this.cfg.dhcpEnabled && state.name === this.cfg.clientInterface) this.followClient(state);
-    if (state.name === this.cfg.serverInterface) this.followServer(state);
+    if (this.cfg.dhcpEnabled && state.name === this.cfg.clientInterface) this.dhcpSocket.follow(state);
+    if (state.name === this.cfg.serverInterface) this.meshSockets.follow(state);
   }
 
-  private followClient(state: InterfaceState): void {
-    const usable = state.ifindex !== undefined && state.up;
-    if (this.dhcpSocket !== undefined && (!usable || state.ifindex !== this.dhcpIfindex)) {
-      this.dhcpSocket.close();
-      this.dhcpSocket = undefined;
-      this.dhcpIfindex = undefined;
-    }
-    const address = state.ipv4 === undefined ? undefined : ipv4ToNumber(state.ipv4);
-    this.feed({ kind: 'link', clientAddress: address });
-    if (usable && this.dhcpSocket === undefined && !this.opening.has('dhcp')) {
-      this.opening.add('dhcp');
-      openDhcpSocket(state.name, (b) => this.onDhcpPacket(b), (e) => this.log.once(`dhcp-err-${e.message}`, 1, `DHCP socket: ${e.message}`))
-        .then((s) => {
-          this.opening.delete('dhcp');
-          if (this.stopped) return s.close();
-          this.dhcpSocket = s;
-          this.dhcpIfindex = state.ifindex;
-          this.log.clearOnce('open-dhcp');
-          this.log.info(`serving DHCP on ${state.name}`);
-          const now = this.ifStates.get(state.name);
-          if (now !== undefined && (now.ifindex !== state.ifindex || !now.up)) this.followClient(now);
-        })
-        .catch((e: Error) => {
-          this.opening.delete('dhcp');
-          this.log.once('open-dhcp', 1, `cannot open DHCP socket on ${state.name}: ${e.message}; retrying every ${OPEN_RETRY_MS / 1000} s`);
-          this.retryOpen('dhcp', state.name);
-        });
-    }
-  }
-
-  private followServer(state: InterfaceState): void {
-    const usable = state.ifindex !== undefined && state.up;
-    if (this.mesh !== undefined && (!usable || state.ifindex !== this.meshIfindex)) {
-      this.mesh.close();
-      this.mesh = undefined;
-      this.meshIfindex = undefined;
-    }
+  private onServerState(state: InterfaceState, usable: boolean): void {
     this.meshReady = usable && state.linkLocal !== undefined;
     // Without a link-local source address nothing can be sent; usually DAD, about 1.5 s after link up.
     if (usable && !this.meshReady) this.log.once(`if-nolinklocal-${state.name}`, 3, `server interface ${state.name} is up; waiting for its IPv6 link-local address`);
     else this.log.clearOnce(`if-nolinklocal-${state.name}`);
     this.flushBacklog();
-    if (usable && this.mesh === undefined && !this.opening.has('mesh')) {
-      this.opening.add('mesh');
-      openMeshSockets(state.name, (c, b, from) => this.onMeshPacket(c, b, from), (e) => this.log.once(`mesh-err-${e.message}`, 1, `mesh socket: ${e.message}`))
-        .then((m) => {
-          this.opening.delete('mesh');
-          if (this.stopped) return m.close();
-          this.mesh = m;
-          this.meshIfindex = state.ifindex;
-          this.log.clearOnce('open-mesh');
-          this.log.info(`mesh sockets open on ${state.name}`);
-          const now = this.ifStates.get(state.name);
-          if (now !== undefined && (now.ifindex !== state.ifindex || !now.up)) this.followServer(now);
-          else this.flushBacklog();
-        })
-        .catch((e: Error) => {
-          this.opening.delete('mesh');
-          this.log.once('open-mesh', 1, `cannot open mesh sockets on ${state.name}: ${e.message}; retrying every ${OPEN_RETRY_MS / 1000} s`);
-          this.retryOpen('mesh', state.name);
-        });
-    }
-  }
-
-  /** Without a retry, only the next netlink change of that interface would try again. */
-  private retryOpen(kind: 'dhcp' | 'mesh', name: string): void {
-    if (this.stopped || this.openRetries.has(kind)) return;
-    this.openRetries.set(kind, setTimeout(() => {
-      this.openRetries.delete(kind);
-      const now = this.ifStates.get(name);
-      if (now === undefined || this.stopped) return;
-      if (kind === 'dhcp') this.followClient(now);
-      else this.followServer(now);
-    }, OPEN_RETRY_MS));
   }
 
   // ---- DaemonApi -------------------------------------------------------
@@ -379,9 +328,8 @@ export class Daemon implements DaemonApi {
     this.stopped = true;
     this.timer.cancel();
     this.watcher?.close();
-    for (const t of this.openRetries.values()) clearTimeout(t);
-    this.dhcpSocket?.close();
-    this.mesh?.close();
+    this.dhcpSocket.stop();
+    this.meshSockets.stop();
   }
 }
 

@@ -5,6 +5,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { defaultHelp, SETTINGS, type SettingSpec, type Settings } from '../config/options';
+import { VERSION } from '../version';
 import { err, ok, type Result } from '../wire/result';
 
 export type { Settings } from '../config/options';
@@ -13,8 +14,6 @@ export { mergeOption } from '../config/options';
 export type CliOutcome =
   | { readonly kind: 'run'; readonly settings: Settings }
   | { readonly kind: 'exit'; readonly code: number; readonly output: string };
-
-export const VERSION = '0.1.0';
 
 /** `-b <pow>` -> `-b`, `--max-leases <n>` -> `--max-leases`: how an error names the flag. */
 function flagName(spec: SettingSpec): string {

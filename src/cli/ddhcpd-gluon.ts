@@ -18,6 +18,7 @@ import type { UciValues } from '../ubus/uci-values';
 import { encodeControlRequest } from '../wire/control';
 import { err, ok, type Result } from '../wire/result';
 import { DEFAULT_CONTROL_PATH } from './ddhcpdctl-args';
+import { runMain } from './run-main';
 
 const USAGE = `usage: ddhcpd-gluon upgrade [--root DIR]
        ddhcpd-gluon follow-gateway --network PREFIX4 [--mesh IFACE] [--control PATH]
@@ -159,12 +160,4 @@ function usage(): number {
   return 2;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`ddhcpd: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('ddhcpd', main);

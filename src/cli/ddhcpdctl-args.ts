@@ -3,6 +3,7 @@
 // Stricter than C: values are checked, not truncated, and only one command is allowed.
 
 import { parseIntInRange, parseOptionSpec } from '../config/parse';
+import { u32ToBytes } from '../wire/bytes';
 import type { ControlRequest } from '../wire/control';
 import { err, ok, type Result } from '../wire/result';
 
@@ -121,8 +122,7 @@ function parseCommand(name: string, value: string): Result<ControlRequest, strin
     case 'l': {
       const secs = parseIntInRange(value, 1, 0xffffffff);
       if (!secs.ok) return err(`-l: lease time ${secs.error}`);
-      const n = secs.value;
-      const payload = Uint8Array.of((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+      const payload = u32ToBytes(secs.value);
       // As in C, -l is an option set of option 51 (ctl-vectors l.json).
       return ok({ kind: 'setOption', code: 51, payload });
     }

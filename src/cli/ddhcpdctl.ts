@@ -8,10 +8,13 @@ import { parseStatistics, statisticsToJson } from '../present/statistics';
 import { encodeControlRequest, type ControlRequest } from '../wire/control';
 import { exchangeControl } from '../io/control-client';
 import { err, ok, type Result } from '../wire/result';
+import { VERSION } from '../version';
 import { isQuery, parseCtlArgs, USAGE } from './ddhcpdctl-args';
+import { runMain } from './run-main';
 
 declare const __DDHCPD_REVISION__: string | undefined;
-const REVISION = typeof __DDHCPD_REVISION__ === 'string' ? __DDHCPD_REVISION__ : 'ddhcpd-ts (unknown revision)';
+/** `-V` prints `Revision: <git commit>` as C's ddhcpdctl does; without one (sources run by tsx, a build from the release tarball) the version. */
+const REVISION = typeof __DDHCPD_REVISION__ === 'string' && __DDHCPD_REVISION__ !== 'unknown' ? __DDHCPD_REVISION__ : `ddhcpd-ts ${VERSION} (unknown revision)`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const plan = parseCtlArgs(argv);
@@ -76,12 +79,4 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`ddhcpdctl: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('ddhcpdctl', main);

@@ -3,6 +3,7 @@
 // module turns it into one validated DaemonConfig or a list of problems.
 
 import type { CoreConfig, NodeId, OptionEntry } from '../core/types';
+import { u32ToBytes } from '../wire/bytes';
 import { DhcpOptionCode } from '../wire/dhcp-message';
 import type { Network } from './parse';
 
@@ -75,10 +76,6 @@ export function checkConfig(cfg: DaemonConfig): string[] {
   return problems;
 }
 
-function u32(n: number): Uint8Array {
-  return Uint8Array.of((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
-}
-
 /**
  * The option store as the C daemon builds it (ctl-vectors d_defaults_no_o.json):
  * user options first, then defaults for missing codes 1, 2, 28, 51. Option 54 has
@@ -89,13 +86,13 @@ export function buildOptionStore(cfg: DaemonConfig): OptionEntry[] {
   const store = [...cfg.options];
   const has = (code: number): boolean => store.some((o) => o.code === code);
   const mask = (0xffffffff << (32 - cfg.network.prefixLen)) >>> 0;
-  if (!has(DhcpOptionCode.SubnetMask)) store.push({ code: DhcpOptionCode.SubnetMask, payload: u32(mask) });
-  if (!has(DhcpOptionCode.TimeOffset)) store.push({ code: DhcpOptionCode.TimeOffset, payload: u32(0) });
+  if (!has(DhcpOptionCode.SubnetMask)) store.push({ code: DhcpOptionCode.SubnetMask, payload: u32ToBytes(mask) });
+  if (!has(DhcpOptionCode.TimeOffset)) store.push({ code: DhcpOptionCode.TimeOffset, payload: u32ToBytes(0) });
   if (!has(DhcpOptionCode.BroadcastAddress)) {
-    store.push({ code: DhcpOptionCode.BroadcastAddress, payload: u32((cfg.network.prefix | ~mask) >>> 0) });
+    store.push({ code: DhcpOptionCode.BroadcastAddress, payload: u32ToBytes((cfg.network.prefix | ~mask) >>> 0) });
   }
   if (!has(DhcpOptionCode.LeaseTime)) {
-    store.push({ code: DhcpOptionCode.LeaseTime, payload: u32(cfg.leaseTimeSec ?? DEFAULT_LEASE_TIME_SEC) });
+    store.push({ code: DhcpOptionCode.LeaseTime, payload: u32ToBytes(cfg.leaseTimeSec ?? DEFAULT_LEASE_TIME_SEC) });
   }
   return store;
 }

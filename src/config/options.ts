@@ -7,8 +7,9 @@
 // all read this table, so a setting is added here, once.
 
 import { DEFAULTS, MAX_BLOCK_SIZE_POW, type DaemonConfig } from './config';
+import { formatIpv4 } from '../wire/bytes';
 import {
-  formatIpv4, parseBoolean, parseDuration, parseIntInRange, parseNetwork, parseOptionSpec, type ParseResult,
+  parseBoolean, parseDuration, parseIntInRange, parseNetwork, parseOptionSpec, type ParseResult,
 } from './parse';
 import type { OptionEntry } from '../core/types';
 import { err, ok } from '../wire/result';

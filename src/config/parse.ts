@@ -4,6 +4,7 @@
 
 import * as ipaddr from 'ipaddr.js';
 import type { OptionEntry } from '../core/types';
+import { formatIpv4 } from '../wire/bytes';
 import { err, ok, type Result } from '../wire/result';
 
 export type ParseResult<T> = Result<T, string>;
@@ -21,10 +22,6 @@ export function parseIpv4(text: string): ParseResult<number> {
   }
   const b = ipaddr.IPv4.parse(text).octets;
   return ok((((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0);
-}
-
-export function formatIpv4(ip: number): string {
-  return `${(ip >>> 24) & 255}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
 }
 
 /** `10.116.224.0/20`; the C daemon needs the /len and at least /8. */

@@ -1,26 +1,9 @@
-// Readers for the few DHCP options the core acts on, over a decoded message or
-// the option store. Tolerant by design: a wrong-length option reads as absent,
-// so a malformed client option can only make us NAK or ignore, never throw.
+// Readers for the options of the option store the core acts on. Tolerant by
+// design: a wrong-length option reads as absent. The options of a client's
+// message are read with wire/dhcp-options.ts.
 
-import type { DhcpMessage } from '../wire/dhcp-message';
-import { DhcpOptionCode } from '../wire/dhcp-message';
-import { readU32 } from './ipv4';
+import { readU32 } from '../wire/bytes';
 import type { Ipv4, OptionEntry } from './types';
-
-export function findOption(msg: DhcpMessage, code: number): Uint8Array | undefined {
-  for (const o of msg.options) if (o.code === code) return o.data;
-  return undefined;
-}
-
-export function readMessageType(msg: DhcpMessage): number | undefined {
-  const data = findOption(msg, DhcpOptionCode.MessageType);
-  return data?.length === 1 ? data[0] : undefined;
-}
-
-export function readIpv4Option(msg: DhcpMessage, code: number): Ipv4 | undefined {
-  const data = findOption(msg, code);
-  return data?.length === 4 ? readU32(data, 0) : undefined;
-}
 
 export function findStoreOption(store: readonly OptionEntry[], code: number): Uint8Array | undefined {
   for (const o of store) if (o.code === code) return o.payload;

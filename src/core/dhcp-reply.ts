@@ -2,10 +2,10 @@
 // (RFC 2131 4.1 and table 3). Decisions about which reply to give are in
 // dhcp.ts and forward.ts; this file only assembles the message.
 
+import { u32ToBytes } from '../wire/bytes';
 import type { DhcpMessage, DhcpOption } from '../wire/dhcp-message';
 import { BOOTREPLY, DhcpMessageType, DhcpOptionCode } from '../wire/dhcp-message';
-import { findOption } from './dhcp-fields';
-import { encodeU32 } from './ipv4';
+import { getOption } from '../wire/dhcp-options';
 import { leaseTimeSec } from './leases';
 import type { NodeState, Step } from './state';
 import type { DhcpDestination, Ipv4 } from './types';
@@ -30,16 +30,16 @@ function isOwnOption(code: number, withLease: boolean): boolean {
 function buildOptions(st: NodeState, req: DhcpMessage, type: number, sid: Ipv4, withLease: boolean): DhcpOption[] {
   const opts: DhcpOption[] = [
     { code: DhcpOptionCode.MessageType, data: Uint8Array.of(type) },
-    { code: DhcpOptionCode.ServerIdentifier, data: encodeU32(sid) },
+    { code: DhcpOptionCode.ServerIdentifier, data: u32ToBytes(sid) },
   ];
   if (type === DhcpMessageType.Nak) return opts;
   if (withLease) {
     const lease = leaseTimeSec(st);
-    opts.push({ code: DhcpOptionCode.LeaseTime, data: encodeU32(lease) });
-    opts.push({ code: DhcpOptionCode.RenewalTime, data: encodeU32(Math.floor(lease / 2)) });
-    opts.push({ code: DhcpOptionCode.RebindingTime, data: encodeU32(Math.floor((lease * 7) / 8)) });
+    opts.push({ code: DhcpOptionCode.LeaseTime, data: u32ToBytes(lease) });
+    opts.push({ code: DhcpOptionCode.RenewalTime, data: u32ToBytes(Math.floor(lease / 2)) });
+    opts.push({ code: DhcpOptionCode.RebindingTime, data: u32ToBytes(Math.floor((lease * 7) / 8)) });
   }
-  const wanted = findOption(req, DhcpOptionCode.ParameterRequestList);
+  const wanted = getOption(req, DhcpOptionCode.ParameterRequestList);
   let hasMask = false;
   for (const o of st.options) {
     if (isOwnOption(o.code, withLease)) continue;
@@ -49,7 +49,7 @@ function buildOptions(st: NodeState, req: DhcpMessage, type: number, sid: Ipv4, 
   }
   if (!hasMask) {
     const mask = st.geo.prefixLen === 0 ? 0 : (0xffffffff << (32 - st.geo.prefixLen)) >>> 0;
-    opts.push({ code: DhcpOptionCode.SubnetMask, data: encodeU32(mask) });
+    opts.push({ code: DhcpOptionCode.SubnetMask, data: u32ToBytes(mask) });
   }
   return opts;
 }

@@ -2,14 +2,15 @@
 // RELEASE, DECLINE and INFORM, over the leases of our blocks. Requests for other
 // nodes' blocks go to forward.ts; reply assembly is dhcp-reply.ts.
 
+import { formatMac } from '../wire/bytes';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import { BOOTREQUEST, DhcpMessageType, DhcpOptionCode } from '../wire/dhcp-message';
+import { getIpv4Option, getMessageType } from '../wire/dhcp-options';
 import { sendAck, sendInformAck, sendNak, sendOffer } from './dhcp-reply';
-import { readIpv4Option, readMessageType } from './dhcp-fields';
 import { forwardRelease, forwardRenewal } from './forward';
 import { claimedOwnerAddress, heldBlock } from './blocks';
 import { atClaimLimit, macKey } from './demand';
-import { blockOf, formatMac, isInNetwork } from './ipv4';
+import { blockOf, isInNetwork } from './ipv4';
 import { FREE, LEASED, OFFERED, slotCode, slotHasMac } from './lease-slots';
 import type { SlotRef } from './leases';
 import { addressOfClient, findSlot, firstFreeAddress, freeLease, isFreeForClient, leaseTimeSec, MAX_DECLINED, MAX_OFFERS, OFFER_HOLD_MS, serverIdentifier, setLease } from './leases';
@@ -25,7 +26,7 @@ export function handleDhcp(st: NodeState, step: Step, req: DhcpMessage): void {
   if (req.op !== BOOTREQUEST || req.hlen !== 6) return drop(step, 'unknownDhcpMessage');
   const sid = serverIdentifier(st);
   if (sid === undefined) return drop(step, 'noServerIdentifier');
-  switch (readMessageType(req)) {
+  switch (getMessageType(req)) {
     case DhcpMessageType.Discover:
       return handleDiscover(st, step, req, sid);
     case DhcpMessageType.Request:
@@ -55,7 +56,7 @@ function chooseOffer(st: NodeState, req: DhcpMessage): Ipv4 | undefined {
     const ref = findSlot(st, previous);
     if (ref !== undefined && slotHasMac(ref.own, ref.k, req.chaddr) && (heldBy(ref, req.chaddr) || isFreeForClient(st, previous, ref))) return previous;
   }
-  const wanted = readIpv4Option(req, DhcpOptionCode.RequestedAddress);
+  const wanted = getIpv4Option(req, DhcpOptionCode.RequestedAddress);
   if (wanted !== undefined) {
     const ref = findSlot(st, wanted);
     if (ref !== undefined && isFreeForClient(st, wanted, ref)) return wanted;
@@ -90,8 +91,8 @@ function grant(st: NodeState, step: Step, req: DhcpMessage, ip: Ipv4, ref: SlotR
 }
 
 function handleRequest(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4): void {
-  const chosenServer = readIpv4Option(req, DhcpOptionCode.ServerIdentifier);
-  const requested = readIpv4Option(req, DhcpOptionCode.RequestedAddress);
+  const chosenServer = getIpv4Option(req, DhcpOptionCode.ServerIdentifier);
+  const requested = getIpv4Option(req, DhcpOptionCode.RequestedAddress);
   if (chosenServer !== undefined) return handleSelecting(st, step, req, sid, chosenServer, requested ?? req.ciaddr);
   const ip = req.ciaddr !== 0 ? req.ciaddr : requested;
   if (ip === undefined) return drop(step, 'unknownDhcpMessage');
@@ -151,7 +152,7 @@ function releaseOldestDeclined(st: NodeState, step: Step): void {
 }
 
 function handleDecline(st: NodeState, step: Step, req: DhcpMessage): void {
-  const ip = readIpv4Option(req, DhcpOptionCode.RequestedAddress);
+  const ip = getIpv4Option(req, DhcpOptionCode.RequestedAddress);
   const ref = ip === undefined ? undefined : findSlot(st, ip);
   if (ip === undefined || ref === undefined || !heldBy(ref, req.chaddr)) return;
   const until = step.now + st.cfg.blockTimeoutSec * DECLINE_BLOCK_TIMEOUTS * 1000;

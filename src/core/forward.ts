@@ -2,11 +2,12 @@
 // (bounded pending table, byte-order guess and retry), and RENEWLEASE, LEASEACK,
 // LEASENAK and RELEASE we receive. Pending deadlines are keyed "p<xid>:<mac>".
 
+import { formatMac, swapBytes32 as byteswapU32 } from '../wire/bytes';
 import type { DdhcpLeaseMessage, LeasePayload } from '../wire/ddhcp-message';
 import { DdhcpCommand } from '../wire/ddhcp-message';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import { sendAck, sendNak } from './dhcp-reply';
-import { blockStart, byteswapU32, formatMac, isInNetwork } from './ipv4';
+import { blockStart, isInNetwork } from './ipv4';
 import { copySlotChaddr, FREE, LEASED, OFFERED, slotCode, slotHasMac } from './lease-slots';
 import { findSlot, freeLease, isReserved, leaseTimeSec, serverIdentifier, setLease } from './leases';
 import type { AddressForm, Block, NodeState, PendingForward, Step } from './state';

@@ -2,6 +2,7 @@
 // state byte, an expiry, 16 chaddr bytes per address) instead of an object per
 // address. No policy here: who gets which address is leases.ts and dhcp.ts.
 
+import { bytesToHexAt, formatMacAt } from '../wire/bytes';
 import type { OwnBlock } from './state';
 import type { LeaseState, Mac, Millis } from './types';
 
@@ -16,7 +17,6 @@ const CODE_MASK = 3;
 const KNOWN = 4;
 const CHADDR_LEN = 16;
 const NAMES: readonly (LeaseState | 'free')[] = ['free', 'offered', 'leased', 'declined'];
-const HEX_DIGITS = '0123456789abcdef';
 
 export function allocOwnBlock(size: number, now: Millis): OwnBlock {
   return {
@@ -70,10 +70,7 @@ export function slotHasMac(own: OwnBlock, k: number, chaddr: Uint8Array): boolea
 
 /** The slot's client as views and events show it, made only when asked for. */
 export function slotMac(own: OwnBlock, k: number): Mac {
-  const at = k * CHADDR_LEN;
-  let s = '';
-  for (let i = 0; i < 6; i++) s += (i === 0 ? '' : ':') + hexByte(own.chaddr[at + i] ?? 0);
-  return s;
+  return formatMacAt(own.chaddr, k * CHADDR_LEN);
 }
 
 /** Copies the slot's 16 chaddr bytes to `dest` at `at`, byte by byte: a subarray view per lease cost ~100 bytes of garbage. */
@@ -82,25 +79,8 @@ export function copySlotChaddr(own: OwnBlock, k: number, dest: Uint8Array, at: n
   for (let i = 0; i < CHADDR_LEN; i++) dest[at + i] = own.chaddr[from + i] ?? 0;
 }
 
-/** Reused by hexOf: one flat string per call, without the partial strings of `s +=`. */
-const hexCodes: number[] = [];
-
-/** `length` bytes from `at` as lowercase hex digits (the snapshot's chaddr form). */
-export function hexOf(bytes: Uint8Array, at: number, length: number): string {
-  hexCodes.length = 2 * length;
-  for (let i = 0; i < length; i++) {
-    const b = bytes[at + i] ?? 0;
-    hexCodes[2 * i] = HEX_DIGITS.charCodeAt(b >> 4);
-    hexCodes[2 * i + 1] = HEX_DIGITS.charCodeAt(b & 15);
-  }
-  return String.fromCharCode(...hexCodes);
-}
-
 /** All 16 chaddr bytes as 32 lowercase hex digits. */
 export function slotChaddrHex(own: OwnBlock, k: number): string {
-  return hexOf(own.chaddr, k * CHADDR_LEN, CHADDR_LEN);
+  return bytesToHexAt(own.chaddr, k * CHADDR_LEN, CHADDR_LEN);
 }
 
-function hexByte(b: number): string {
-  return (HEX_DIGITS[b >> 4] ?? '0') + (HEX_DIGITS[b & 15] ?? '0');
-}

@@ -5,7 +5,8 @@
 // INQUIRE with its UPDATECLAIM, as it would any claim. Won blocks get their
 // saved leases back, so clients keep their addresses (docs/protocol.md).
 
-import { blockOf, fromHex, isInNetwork } from './ipv4';
+import { hexToBytesPadded } from '../wire/bytes';
+import { blockOf, isInNetwork } from './ipv4';
 import { isFree, markClaiming } from './blocks';
 import { findSlot, setLease } from './leases';
 import { slotState } from './lease-slots';
@@ -51,6 +52,6 @@ export function restoreReclaimedLeases(st: NodeState, index: number, now: Millis
     if (l.expiresAt <= now || (l.state !== 'leased' && l.state !== 'declined') || typeof l.chaddr !== 'string') continue;
     const ref = findSlot(st, l.ip);
     if (ref === undefined || slotState(ref.own, ref.k) !== 'free') continue;
-    setLease(st, now, l.ip, ref, l.state, fromHex(l.chaddr, 16), l.expiresAt);
+    setLease(st, now, l.ip, ref, l.state, hexToBytesPadded(l.chaddr, 16), l.expiresAt);
   }
 }

@@ -3,11 +3,12 @@
 // not survive a reboot). Restoring accepts only a snapshot of the same node and
 // mesh, and only sane entries.
 
+import { bytesToHexAt as hexOf, hexToBytesPadded as fromHex } from '../wire/bytes';
 import { heldBlock, isFree, listForeignClaims, markForeign, markOurs } from './blocks';
 import { CLAIM_TIMER, REFRESH_TIMER } from './consensus';
 import { planReclaim } from './reclaim';
-import { blockStart, fromHex } from './ipv4';
-import { copySlotChaddr, DECLINED, hexOf, LEASED, slotCode, slotState, type SlotCode } from './lease-slots';
+import { blockStart } from './ipv4';
+import { copySlotChaddr, DECLINED, LEASED, slotCode, slotState, type SlotCode } from './lease-slots';
 import { createOwnBlock, findSlot, setLease } from './leases';
 import type { Block, NodeState, OwnBlock } from './state';
 import { oursSorted } from './state';

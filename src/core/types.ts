@@ -225,19 +225,20 @@ export interface Core {
   nextDeadline(): Millis | undefined;
   view(): CoreView;
   snapshot(now: Millis): PersistedState;
-  /** snapshot() without an object per lease (the state writer's form); optional so test doubles need not have it. */
-  snapshotCompact?(now: Millis): CompactSnapshot;
+  /** snapshot() without an object per lease: the form the state writer streams. */
+  snapshotCompact(now: Millis): CompactSnapshot;
   /**
    * The blocks this node holds (claiming or ours), the same array until that set changes.
    * A peer's INQUIRE or UPDATECLAIM naming none of them, with in-range indexes and a
    * timeout of at least a second, has no effects and arms nothing sooner than that
    * timeout: a simulator may hand it over later, in a batch (src/sim/delivery-log.ts).
-   * Optional: a core without it gets every input at once.
+   * A core that cannot keep that promise returns every block index: then nothing it
+   * receives is kept back.
    */
-  heldIndexes?(): readonly number[];
+  heldIndexes(): readonly number[];
   /**
    * handle() for the first `count` inputs in order, each at its own time, with the effects
-   * joined. A long batch reads the claim table in order first (ForeignTable.warm). Optional.
+   * joined. A long batch reads the claim table in order first (ForeignTable.warm).
    */
-  handleMany?(inputs: readonly Input[], at: readonly Millis[], count: number): readonly Effect[];
+  handleMany(inputs: readonly Input[], at: readonly Millis[], count: number): readonly Effect[];
 }

@@ -5,7 +5,8 @@
 // originator announces in the translation table, and the distributed ARP table
 // maps that MAC to an IPv4 address. Pure: the caller runs batctl.
 
-import { formatIpv4, parseIpv4, type Network } from '../config/parse';
+import { parseIpv4, type Network } from '../config/parse';
+import { formatIpv4 } from '../wire/bytes';
 import { err, ok, type Result } from '../wire/result';
 
 export interface BatctlTables {

@@ -5,9 +5,10 @@
 // whatever this writes, the daemon accepts.
 
 import { SETTINGS } from '../config/options';
-import { formatIpv4, parseIpv4, parseNetwork, type Network } from '../config/parse';
+import { parseIpv4, parseNetwork, type Network } from '../config/parse';
 import { mapUciConfig } from '../ubus/uci-schema';
 import type { UciOptionValue, UciSection, UciValues } from '../ubus/uci-values';
+import { formatIpv4 } from '../wire/bytes';
 import { err, ok, type Result } from '../wire/result';
 import { isTable, lookup, type Json, type JsonTable } from './site-json';
 

@@ -3,7 +3,7 @@
 // learns whether a send succeeded; the protocol tolerates loss.
 
 import type { CoreEvent, Effect } from '../core/types';
-import { formatIpv4 } from '../config/parse';
+import { formatIpv4 } from '../wire/bytes';
 import { encodeDdhcp } from '../wire/ddhcp';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import { encodeDhcp } from '../wire/dhcp';
@@ -67,19 +67,14 @@ export function performEffects(effects: readonly Effect[], sink: Sink, stats: St
 
 function reportEvent(event: CoreEvent, sink: Sink, stats: Statistics, log: Logger, nodeId: string): void {
   switch (event.kind) {
-    case 'leased': {
-      // One per exchange under load: the line is only built when it is logged.
-      const ip = formatIpv4(event.ip);
-      if (log.level >= LogLevel.info) log.info(`lease ${ip} to ${event.mac}`);
-      sink.hook(['lease', ip, event.mac]);
-      sink.ubusEvent('ddhcpd.lease', { ip, mac: event.mac, node: nodeId });
-      break;
-    }
+    case 'leased':
     case 'released': {
+      // One per exchange under load: the line is only built when it is logged.
+      const [what, preposition] = event.kind === 'leased' ? ['lease', 'to'] : ['release', 'by'];
       const ip = formatIpv4(event.ip);
-      if (log.level >= LogLevel.info) log.info(`release ${ip} by ${event.mac}`);
-      sink.hook(['release', ip, event.mac]);
-      sink.ubusEvent('ddhcpd.release', { ip, mac: event.mac, node: nodeId });
+      if (log.level >= LogLevel.info) log.info(`${what} ${ip} ${preposition} ${event.mac}`);
+      sink.hook([what, ip, event.mac]);
+      sink.ubusEvent(`ddhcpd.${what}`, { ip, mac: event.mac, node: nodeId });
       break;
     }
     case 'informed':

@@ -5,7 +5,7 @@
 
 import type { BlockState, CoreView, Millis } from '../core/types';
 import { BlockStateCode } from '../core/types';
-import { formatIpv4 } from '../config/parse';
+import { formatIpv4 } from '../wire/bytes';
 import { err, ok, type Result } from '../wire/result';
 
 /** The C daemon's block_refresh_factor, fixed at 4 in main.c and printed as such. */

@@ -3,6 +3,7 @@
 // from either daemon's text for --json. Every payload byte is followed by a tab.
 
 import type { CoreView, OptionEntry } from '../core/types';
+import { readU32 } from '../wire/bytes';
 import { err, ok, type Result } from '../wire/result';
 
 const LEASE_TIME_CODE = 51;
@@ -72,6 +73,5 @@ export function parseOptionStore(text: string): Result<OptionStoreListing, strin
 
 function readLeaseTime(options: readonly OptionEntry[]): number {
   const p = options.find((o) => o.code === LEASE_TIME_CODE)?.payload;
-  if (p === undefined || p.length < 4) return 0;
-  return (((p[0] ?? 0) << 24) | ((p[1] ?? 0) << 16) | ((p[2] ?? 0) << 8) | (p[3] ?? 0)) >>> 0;
+  return p === undefined ? 0 : (readU32(p, 0) ?? 0);
 }

@@ -19,9 +19,9 @@
 // It serves no DHCP clients: the simulator attaches none to it. It keeps no state across
 // a restart (C has no state file).
 
-import type { BlockState, BlockView, Core, CoreConfig, CoreView, Effect, Input, Millis, PersistedState, Rng } from '../core/types';
+import type { BlockState, BlockView, CompactSnapshot, Core, CoreConfig, CoreView, Effect, Input, Millis, PersistedState, Rng } from '../core/types';
 import { DdhcpCommand, MAX_CLAIMS_PER_PACKET, type DdhcpMessage } from '../wire/ddhcp-message';
-import type { CoreFactory } from './sim-node';
+import { compactWithoutLeases, everyBlockIndex, handleInTurn, type CoreFactory } from './sim-node';
 
 /** What C nodes in a mesh look like on the wire: ddhcpd f6724b5 leaves its node id zeroed. */
 export const C_NODE_ID = '0000000000000000';
@@ -47,6 +47,8 @@ export class CNode implements Core {
   private readonly claiming = new Map<number, number>();
   private readonly blockSize: number;
   private readonly numBlocks: number;
+  /** Every block: an INQUIRE for any block changes C's table and a multicast runs housekeeping, so nothing may be kept back. */
+  private readonly everyBlock: readonly number[];
   private housekeepingAt: Millis;
   private learning: boolean;
 
@@ -57,6 +59,7 @@ export class CNode implements Core {
   ) {
     this.blockSize = 2 ** cfg.blockSizePow;
     this.numBlocks = 2 ** (32 - cfg.prefixLen - cfg.blockSizePow);
+    this.everyBlock = everyBlockIndex(this.numBlocks);
     this.learning = cfg.learning;
     this.housekeepingAt = cfg.learning ? (sec(now) + cfg.blockTimeoutSec) * 1000 : now;
   }
@@ -76,6 +79,14 @@ export class CNode implements Core {
       this.houseKeeping(now, out);
     }
     return out;
+  }
+
+  handleMany(inputs: readonly Input[], at: readonly Millis[], count: number): readonly Effect[] {
+    return handleInTurn((input, now) => this.handle(input, now), inputs, at, count);
+  }
+
+  heldIndexes(): readonly number[] {
+    return this.everyBlock;
   }
 
   nextDeadline(): Millis {
@@ -109,6 +120,10 @@ export class CNode implements Core {
 
   snapshot(): PersistedState {
     return { version: 1, nodeId: this.cfg.nodeId, prefix: this.cfg.prefix, prefixLen: this.cfg.prefixLen, blockSize: this.blockSize, blocks: [], leases: [] };
+  }
+
+  snapshotCompact(): CompactSnapshot {
+    return compactWithoutLeases(this.snapshot());
   }
 
   // ---- ddhcp.c ---------------------------------------------------------------

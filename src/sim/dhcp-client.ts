@@ -4,7 +4,7 @@
 
 import type { Ipv4, Millis } from '../core/types';
 import { BOOTREPLY, DhcpMessageType, DhcpOptionCode, type DhcpMessage } from '../wire/dhcp-message';
-import { getIpv4Option, getMessageType, getOption } from '../wire/dhcp-options';
+import { getIpv4Option, getMessageType, getU32Option } from '../wire/dhcp-options';
 import { buildClientMessage, type ClientRequest } from './dhcp-build';
 import type { SimRng } from './rng';
 
@@ -147,9 +147,9 @@ export class DhcpClient {
 
   private bind(msg: DhcpMessage, now: Millis): ClientStep {
     if (msg.yiaddr === 0) return {};
-    const leaseSec = readU32(getOption(msg, DhcpOptionCode.LeaseTime)) ?? 0;
-    const t1Sec = readU32(getOption(msg, DhcpOptionCode.RenewalTime)) ?? leaseSec / 2;
-    const t2Sec = readU32(getOption(msg, DhcpOptionCode.RebindingTime)) ?? (leaseSec * 7) / 8;
+    const leaseSec = getU32Option(msg, DhcpOptionCode.LeaseTime) ?? 0;
+    const t1Sec = getU32Option(msg, DhcpOptionCode.RenewalTime) ?? leaseSec / 2;
+    const t2Sec = getU32Option(msg, DhcpOptionCode.RebindingTime) ?? (leaseSec * 7) / 8;
     const serverId = getIpv4Option(msg, DhcpOptionCode.ServerIdentifier) ?? this.lease?.serverId ?? 0;
     const old = this.lease?.ip;
     const base = this.firstSentAt;
@@ -230,9 +230,4 @@ export class DhcpClient {
     };
     return buildClientMessage(full);
   }
-}
-
-function readU32(data: Uint8Array | undefined): number | undefined {
-  if (data?.length !== 4) return undefined;
-  return (((data[0] ?? 0) << 24) | ((data[1] ?? 0) << 16) | ((data[2] ?? 0) << 8) | (data[3] ?? 0)) >>> 0;
 }

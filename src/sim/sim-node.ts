@@ -4,9 +4,9 @@
 // daemon's own codec (saveStateFile, loadStateFile), so a simulated restart
 // restores exactly what a real one would.
 
-import type { CompactSnapshot, Core, CoreConfig, Millis, NodeId, PersistedState, Rng } from '../core/types';
+import type { CompactSnapshot, Core, CoreConfig, Effect, Input, Millis, NodeId, PersistedState, Rng } from '../core/types';
 import { decodeStateFile, toPersisted } from '../wire/state-file';
-import { encodeCompactChunks, encodePersistedChunks } from '../wire/state-file-chunks';
+import { encodeCompactChunks } from '../wire/state-file-chunks';
 import { Statistics } from '../io/stats';
 import type { Sink } from '../io/perform';
 import type { SimRng } from './rng';
@@ -75,13 +75,9 @@ export function ageSnapshot(state: PersistedState, elapsedMs: Millis): Persisted
  */
 const SIM_EPOCH_WALL_MS = 1_700_000_000_000;
 
-/** The state file the daemon writes at stop (io/state-store.ts: the compact snapshot where the core has one). */
+/** The state file the daemon writes at stop (io/state-store.ts, from the compact snapshot). */
 export function saveStateFile(core: Core, now: Millis): string {
-  const snapshot: PersistedState | CompactSnapshot = core.snapshotCompact?.(now) ?? core.snapshot(now);
-  const wallMs = SIM_EPOCH_WALL_MS + now;
-  const chunks = 'version' in snapshot
-    ? encodePersistedChunks(snapshot, wallMs, undefined, Number.POSITIVE_INFINITY)
-    : encodeCompactChunks(snapshot, wallMs, undefined, Number.POSITIVE_INFINITY);
+  const chunks = encodeCompactChunks(core.snapshotCompact(now), SIM_EPOCH_WALL_MS + now, undefined, Number.POSITIVE_INFINITY);
   const decoder = new TextDecoder();
   let text = '';
   // Each chunk is a view of a buffer the next one overwrites: decode it before asking for more.
@@ -94,4 +90,24 @@ export function loadStateFile(text: string, now: Millis): PersistedState {
   const decoded = decodeStateFile(text);
   if (!decoded.ok) throw new Error(`decodeStateFile rejected a state file saveStateFile wrote: ${JSON.stringify(decoded.error)}`);
   return toPersisted(decoded.value, SIM_EPOCH_WALL_MS + now);
+}
+
+// For model cores that batch nothing and keep no leases (the C model, test doubles).
+
+/** Core.handleMany as `handle` for each input in turn, the effects joined. */
+export function handleInTurn(handle: Core['handle'], inputs: readonly Input[], at: readonly Millis[], count: number): readonly Effect[] {
+  const out: Effect[] = [];
+  for (let i = 0; i < count; i++) out.push(...handle(inputs[i] as Input, at[i] as Millis));
+  return out;
+}
+
+/** Core.heldIndexes for a core that promises nothing about what it ignores: every block, so nothing is kept back for it. */
+export function everyBlockIndex(numBlocks: number): readonly number[] {
+  return Object.freeze(Array.from({ length: numBlocks }, (_, i) => i));
+}
+
+/** Core.snapshotCompact for a core whose snapshots hold no leases. */
+export function compactWithoutLeases(state: PersistedState): CompactSnapshot {
+  const { leases: _none, ...head } = state;
+  return { head, leases: { count: 0, ip: new Uint32Array(0), state: new Uint8Array(0), remainingMs: new Float64Array(0), chaddr: new Uint8Array(0) } };
 }

@@ -11,7 +11,7 @@ import type { Core, CoreConfig, CoreEvent, DhcpDestination, Effect, Input, Ipv4,
 import { DdhcpCommand, type DdhcpMessage } from '../wire/ddhcp-message';
 import { createLogger } from '../io/log';
 import { performEffects, type Sink } from '../io/perform';
-import { formatMac } from '../wire/dhcp-options';
+import { formatIpv4, formatMac } from '../wire/bytes';
 import { AddressTracker } from './addresses';
 import { DeliveryLog } from './delivery-log';
 import { DhcpClient, type ClientStep, type Lease } from './dhcp-client';
@@ -153,7 +153,7 @@ export class Simulator {
     node.readyThisRun = false;
     node.everStarted = true;
     this.running[index] = 1;
-    this.batchable[index] = this.options.deliverAtOnce !== true && typeof core.heldIndexes === 'function' ? 1 : 0;
+    this.batchable[index] = this.options.deliverAtOnce === true ? 0 : 1;
     this.syncHeld(node, core);
     for (const b of core.view().blocks()) if (b.state === 'ours') this.ownership.add(b.index, index, this.now);
     this.handleInput(node, core, { kind: 'link', clientAddress: this.options.serverId });
@@ -413,7 +413,7 @@ export class Simulator {
     const count = (this.log as DeliveryLog).collect(index, first, inputs, times);
     this.counters.inputs += count;
     this.counters.keptBack += count;
-    const effects = core.handleMany === undefined ? manyByOne(core, inputs, times, count) : core.handleMany(inputs, times, count);
+    const effects = core.handleMany(inputs, times, count);
     if (effects.length > 0) {
       this.fail(`node ${index}: deliveries kept back from t=${times[0]} had effects (${effects.map((e) => (e.kind === 'event' ? e.event.kind : e.kind)).join(', ')}), against Core.heldIndexes`);
     }
@@ -424,7 +424,7 @@ export class Simulator {
 
   private syncHeld(node: SimNode, core: Core): void {
     if (this.batchable[node.index] !== 1) return;
-    const held = (core.heldIndexes as () => readonly number[]).call(core);
+    const held = core.heldIndexes();
     if (held !== this.heldSeen[node.index]) this.setHeld(node.index, held);
   }
 
@@ -555,22 +555,12 @@ export class Simulator {
   private onBound(client: SimClient, lease: Lease): void {
     this.counters.acks++;
     const block = this.blockOf(lease.ip);
-    if (block === undefined) this.fail(`client ${client.index} was ACKed ${formatIp(lease.ip)}, outside the network`);
+    if (block === undefined) this.fail(`client ${client.index} was ACKed ${formatIpv4(lease.ip)}, outside the network`);
     const owners = this.ownership.ownersOf(block).length;
     if (owners === 0) this.counters.ackInUnownedBlock++;
     const dup = this.addresses.bind(lease.ip, client.index, lease.expiresAt, this.ownership.epochOf(block), owners > 1, this.now);
     if (dup !== undefined && (dup.cause === 'bug' || this.options.strictDuplicates === true) && this.options.failOnDuplicate) {
-      this.fail(`${formatIp(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (${dup.cause}; block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
+      this.fail(`${formatIpv4(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (${dup.cause}; block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
     }
   }
-}
-
-function manyByOne(core: Core, inputs: readonly Input[], times: readonly Millis[], count: number): readonly Effect[] {
-  const out: Effect[] = [];
-  for (let i = 0; i < count; i++) out.push(...core.handle(inputs[i] as Input, times[i] as Millis));
-  return out;
-}
-
-export function formatIp(ip: Ipv4): string {
-  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
 }

@@ -3,7 +3,8 @@
 // daemon only through DaemonApi. Bad arguments answer INVALID_ARGUMENT with an
 // {"error"} text and change nothing; unknown methods answer METHOD_NOT_FOUND.
 
-import { formatIpv4, parseOptionPayload } from '../config/parse';
+import { parseOptionPayload } from '../config/parse';
+import { formatIpv4 } from '../wire/bytes';
 import type { DaemonApi } from '../daemon-api';
 import type { Logger } from '../io/log';
 import { buildBlockTable } from '../present/block-table';

@@ -118,8 +118,3 @@ export async function connectFirst(paths: readonly string[], opts: ConnectOption
   }
   return err({ code: last.code, message: `no ubus socket at ${paths.join(' or ')}` });
 }
-
-/** The monotonic clock the ubus side uses when the caller gives none. */
-export function monotonicNow(): Millis {
-  return performance.now();
-}

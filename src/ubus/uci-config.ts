@@ -2,11 +2,12 @@
 // uci get {"config":"ddhcpd"}`), over a short-lived connection of its own, and
 // maps it to daemon settings (uci-schema.ts). Returns text errors; never throws.
 
+import { monotonicNow } from '../io/clock';
 import { err, ok, type Result } from '../wire/result';
 import { fieldsToJson } from '../wire/ubus/blobmsg';
 import { UbusStatus } from '../wire/ubus/message';
 import { invoke, lookup } from './operations';
-import { connectFirst, DEFAULT_UBUS_SOCKETS, monotonicNow } from './socket-driver';
+import { connectFirst, DEFAULT_UBUS_SOCKETS } from './socket-driver';
 import { parseUciReply, type UciValues } from './uci-values';
 
 export { mapUciConfig, type UciLayout, type UciMapping } from './uci-schema';

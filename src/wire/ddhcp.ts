@@ -47,11 +47,6 @@ function readNodeId(bytes: Uint8Array, view: DataView): string {
   return id;
 }
 
-/** Reverses the four bytes of a uint32: the C daemon's double htonl() on little-endian hosts. */
-export function swapBytes32(n: number): number {
-  return (((n & 0xff) << 24) | ((n & 0xff00) << 8) | ((n >>> 8) & 0xff00) | ((n >>> 24) & 0xff)) >>> 0;
-}
-
 export function decodeDdhcp(bytes: Uint8Array): Result<DdhcpMessage, DdhcpDecodeError> {
   // The C receiver reads the header before checking the length; we check first.
   if (bytes.length < DDHCP_HEADER_BYTES) {

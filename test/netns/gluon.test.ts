@@ -16,7 +16,8 @@ import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DaemonConfig } from '../../src/config/config';
-import { formatIpv4, parseIpv4 } from '../../src/config/parse';
+import { parseIpv4 } from '../../src/config/parse';
+import { formatIpv4 } from '../../src/wire/bytes';
 import { parseUciFile } from '../../src/gluon/uci-file';
 import { mapUciConfig } from '../../src/ubus/uci-schema';
 import { blockRows, nodeIdOf } from './ctl-text';

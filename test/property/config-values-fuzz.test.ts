@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatIpv4, parseBoolean, parseDuration, parseIntInRange, parseNetwork, parseOptionSpec } from '../../src/config/parse';
+import { parseBoolean, parseDuration, parseIntInRange, parseNetwork, parseOptionSpec } from '../../src/config/parse';
+import { formatIpv4 } from '../../src/wire/bytes';
 import { describeFuzz, fuzzParams } from './fuzz-support';
 
 /** Text from the characters these grammars use, plus anything else now and then. */

@@ -2,10 +2,12 @@
 // own machinery (clock, network, churn, client model, invariant checks) apart
 // from the real core. `flaw` switches on a bug the invariant checks must catch.
 
-import type { BlockView, Core, CoreConfig, CoreView, Effect, Input, Millis, PersistedState, Rng } from '../../src/core/types';
+import type { BlockView, CompactSnapshot, Core, CoreConfig, CoreView, Effect, Input, Millis, PersistedState, Rng } from '../../src/core/types';
 import { DdhcpCommand, type DdhcpMessage } from '../../src/wire/ddhcp-message';
 import { BOOTREPLY, DhcpMessageType, DhcpOptionCode, type DhcpMessage } from '../../src/wire/dhcp-message';
-import { formatMac, getIpv4Option, getMessageType, ipv4ToBytes, u32ToBytes } from '../../src/wire/dhcp-options';
+import { formatMac, u32ToBytes } from '../../src/wire/bytes';
+import { getIpv4Option, getMessageType, ipv4ToBytes } from '../../src/wire/dhcp-options';
+import { compactWithoutLeases, everyBlockIndex, handleInTurn } from '../../src/sim/sim-node';
 
 export type Flaw = 'none' | 'ignoreTieBreak' | 'sameAddressForAll';
 
@@ -30,6 +32,8 @@ class FakeCore implements Core {
   private lastNow: Millis;
   private readonly blockSize: number;
   private readonly numBlocks: number;
+  /** Every block: the fake makes no promise about what it ignores, so nothing is kept back for it. */
+  private readonly everyBlock: readonly number[];
 
   constructor(
     private readonly cfg: CoreConfig,
@@ -41,6 +45,7 @@ class FakeCore implements Core {
     this.lastNow = now;
     this.blockSize = 2 ** cfg.blockSizePow;
     this.numBlocks = 2 ** (32 - cfg.prefixLen - cfg.blockSizePow);
+    this.everyBlock = everyBlockIndex(this.numBlocks);
     this.learnUntil = cfg.learning ? now + cfg.blockTimeoutSec * 1000 : undefined;
     this.claimAt = this.learnUntil ?? now;
     for (const b of restored?.blocks ?? []) this.ours.add(b.index);
@@ -55,6 +60,14 @@ class FakeCore implements Core {
     else if (input.kind === 'link') this.serverId = input.clientAddress ?? 0;
     this.runDue(now, out);
     return out;
+  }
+
+  handleMany(inputs: readonly Input[], at: readonly Millis[], count: number): readonly Effect[] {
+    return handleInTurn((input, now) => this.handle(input, now), inputs, at, count);
+  }
+
+  heldIndexes(): readonly number[] {
+    return this.everyBlock;
   }
 
   nextDeadline(): Millis | undefined {
@@ -84,6 +97,10 @@ class FakeCore implements Core {
   snapshot(): PersistedState {
     const blocks = [...this.ours].map((index) => ({ index, remainingMs: this.cfg.blockTimeoutSec * 1000 }));
     return { version: 1, nodeId: this.cfg.nodeId, prefix: this.cfg.prefix, prefixLen: this.cfg.prefixLen, blockSize: this.blockSize, blocks, leases: [] };
+  }
+
+  snapshotCompact(): CompactSnapshot {
+    return compactWithoutLeases(this.snapshot());
   }
 
   private blockView(index: number, state: 'ours' | 'claimed', owner: string): BlockView {

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { findDisagreements } from '../../src/sim/convergence';
 import { runScenario } from '../../src/sim/run';
 import { chooseConflictWindow, createSimulator, DEFAULT_SCENARIO, type Scenario } from '../../src/sim/scenario';
-import type { CoreFactory } from '../../src/sim/sim-node';
+import { handleInTurn, type CoreFactory } from '../../src/sim/sim-node';
 import { SimInvariantError } from '../../src/sim/sim-types';
+import type { Effect, Input, Millis } from '../../src/core/types';
 import { makeFakeCore } from './fake-core';
 
 const QUIET: Scenario = {
@@ -92,14 +93,18 @@ test('a core that throws is reported like a broken invariant, with the replay co
   const fake = makeFakeCore();
   const throwing: CoreFactory = (cfg, rng, now) => {
     const core = fake(cfg, rng, now);
+    const handle = (input: Input, at: Millis): readonly Effect[] => {
+      if (at > 100000) throw new Error('boom');
+      return core.handle(input, at);
+    };
     return {
-      handle: (input, at) => {
-        if (at > 100000) throw new Error('boom');
-        return core.handle(input, at);
-      },
+      handle,
       nextDeadline: () => core.nextDeadline(),
       view: () => core.view(),
       snapshot: (at) => core.snapshot(at),
+      snapshotCompact: (at) => core.snapshotCompact(at),
+      heldIndexes: () => core.heldIndexes(),
+      handleMany: (inputs, at, count) => handleInTurn(handle, inputs, at, count),
     };
   };
   assert.throws(

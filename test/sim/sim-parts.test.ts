@@ -10,7 +10,8 @@ import { createRng } from '../../src/sim/rng';
 import { DEFAULT_SCENARIO, formatReplay, parseScenarioArgs } from '../../src/sim/scenario';
 import { ageSnapshot } from '../../src/sim/sim-node';
 import { BOOTREPLY, DhcpMessageType, DhcpOptionCode, type DhcpMessage } from '../../src/wire/dhcp-message';
-import { getIpv4Option, getMessageType, ipv4ToBytes, u32ToBytes } from '../../src/wire/dhcp-options';
+import { u32ToBytes } from '../../src/wire/bytes';
+import { getIpv4Option, getMessageType, ipv4ToBytes } from '../../src/wire/dhcp-options';
 
 test('rng: same seed, same stream; different seeds differ; floats stay in [0, 1)', () => {
   const a = createRng(42);

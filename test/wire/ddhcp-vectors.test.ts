@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeDdhcp, encodeDdhcp, swapBytes32 } from '../../src/wire/ddhcp';
-import { bytesToHex, hexToBytes } from '../../src/wire/bytes';
+import { decodeDdhcp, encodeDdhcp } from '../../src/wire/ddhcp';
+import { bytesToHex, formatIpv4, hexToBytes, swapBytes32 } from '../../src/wire/bytes';
 import type { DdhcpMessage } from '../../src/wire/ddhcp-message';
-import { formatIpv4, parseIpv4 } from '../../src/config/parse';
+import { parseIpv4 } from '../../src/config/parse';
 import { DDHCP_VECTORS } from '../vectors/dirs';
 
 const DIR = DDHCP_VECTORS;

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeDhcp, encodeDhcp } from '../../src/wire/dhcp';
-import { bytesToHex, hexToBytes } from '../../src/wire/bytes';
-import { formatMac, getIpv4Option, getMessageType, getOption, getParameterRequestList, ipv4ToBytes, u32ToBytes } from '../../src/wire/dhcp-options';
+import { bytesToHex, formatMac, hexToBytes, u32ToBytes } from '../../src/wire/bytes';
+import { getIpv4Option, getMessageType, getOption, getParameterRequestList, ipv4ToBytes } from '../../src/wire/dhcp-options';
 import type { DhcpMessage } from '../../src/wire/dhcp-message';
 
 const MAC = '026e6c010200';

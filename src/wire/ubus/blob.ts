@@ -91,12 +91,6 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-export function encodeU32(n: number): Uint8Array {
-  const out = new Uint8Array(4);
-  viewOf(out).setUint32(0, n >>> 0);
-  return out;
-}
-
 const utf8 = new TextEncoder();
 // Lenient on purpose: a stray Latin-1 byte in some UCI comment must not make a
 // whole reply unreadable. ignoreBOM keeps a leading U+FEFF instead of eating it.

@@ -3,9 +3,9 @@
 // lossless: an attribute that does not fit its typed form stays `raw`, so
 // encodeUbusMessage(decoded) gives the input bytes back. No policy here.
 
-import { viewOf } from '../bytes';
+import { u32ToBytes, viewOf } from '../bytes';
 import { err, ok, type Result } from '../result';
-import { concatBytes, decodeCString, encodeAttr, encodeCString, encodeU32, padTo4, readAttrs, readSingleAttr, type BlobError } from './blob';
+import { concatBytes, decodeCString, encodeAttr, encodeCString, padTo4, readAttrs, readSingleAttr, type BlobError } from './blob';
 import { decodeBlobmsgFields, encodeBlobmsgFields, type BlobmsgField } from './blobmsg';
 
 export const UbusMsgType = {
@@ -175,7 +175,7 @@ function encodeUbusAttr(a: UbusAttr): Uint8Array {
     case 'data':
       return encodeAttr(id, false, encodeBlobmsgFields(a.fields));
     case 'subscribers':
-      return encodeAttr(id, false, concatBytes(a.ids.map((s) => encodeAttr(0, false, encodeU32(s)))));
+      return encodeAttr(id, false, concatBytes(a.ids.map((s) => encodeAttr(0, false, u32ToBytes(s)))));
     case 'monData':
       return encodeAttr(id, false, concatBytes(a.attrs.map(encodeUbusAttr)));
     case 'objpath':
@@ -188,7 +188,7 @@ function encodeUbusAttr(a: UbusAttr): Uint8Array {
     case 'monSend':
       return encodeAttr(id, false, Uint8Array.of(a.value & 0xff));
     default:
-      return encodeAttr(id, false, encodeU32(a.value));
+      return encodeAttr(id, false, u32ToBytes(a.value));
   }
 }
 

@@ -6,31 +6,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExpiryHeap } from '../../../src/core/expiry-heap';
 import { createCore } from '../../../src/core/node';
-import type { Core, Effect, Input } from '../../../src/core/types';
+import type { Effect, Input } from '../../../src/core/types';
 import { advance, BIG_ID, dhcp, FIRST_ROUND_AT, inquire, makeCfg, OWNED_AT, ownedCore, PEER_ADDR, seededRng, SMALL_ID, updateClaim } from './fixtures';
-
-function held(core: Core): readonly number[] {
-  return (core.heldIndexes as () => readonly number[]).call(core);
-}
 
 test('heldIndexes: claiming, then ours, then lost; the same array while nothing changes', () => {
   const core = createCore(makeCfg(), seededRng(1), 0);
-  assert.deepEqual(held(core), []);
+  assert.deepEqual(core.heldIndexes(), []);
   advance(core, FIRST_ROUND_AT);
-  const claiming = held(core);
+  const claiming = core.heldIndexes();
   assert.equal(claiming.length, 1, 'one block claimed for the spare leases');
   const index = claiming[0] as number;
   // A peer claims every other block of the 32: that changes nothing we hold, the very same
   // array; and a block we lose later cannot be replaced, so nothing else changes with it.
   const others = Array.from({ length: 32 }, (_, i) => i).filter((i) => i !== index);
   core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(SMALL_ID, others) }, 1_000);
-  assert.equal(held(core), claiming);
+  assert.equal(core.heldIndexes(), claiming);
   advance(core, OWNED_AT);
   assert.equal(core.view().blocks().find((b) => b.index === index)?.state, 'ours');
-  assert.deepEqual(held(core), [index]);
+  assert.deepEqual(core.heldIndexes(), [index]);
   // A larger id claims it: no longer ours, and nothing is free to claim instead.
   core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(BIG_ID, [index]) }, 30_000);
-  assert.deepEqual(held(core), []);
+  assert.deepEqual(core.heldIndexes(), []);
 });
 
 test('handleMany gives the effects and state of handle() for each input in turn', () => {
@@ -50,7 +46,7 @@ test('handleMany gives the effects and state of handle() for each input in turn'
   for (let i = 0; i < inputs.length; i++) byOne.push(...one.handle(inputs[i] as Input, at[i] as number));
   // Entries past `count` are not inputs of this batch (this one would take our block).
   const padded: Input[] = [...inputs, { kind: 'ddhcp', from: PEER_ADDR, msg: updateClaim(BIG_ID, [5]) }];
-  const byMany = (many.handleMany as NonNullable<Core['handleMany']>).call(many, padded, [...at, 0], inputs.length);
+  const byMany = many.handleMany(padded, [...at, 0], inputs.length);
   assert.ok(byOne.length > 0, 'the inputs had effects to compare (answers, offers)');
   assert.deepEqual(byMany, byOne);
   assert.deepEqual(many.view().blocks(), one.view().blocks());

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { byteswapU32 } from '../../../src/core/ipv4';
+import { swapBytes32 } from '../../../src/wire/bytes';
 import type { Core } from '../../../src/core/types';
 import type { DdhcpMessage } from '../../../src/wire/ddhcp-message';
 import {
@@ -33,7 +33,7 @@ test('roamed RENEWING: RENEWLEASE to the owner, byte-reversed first, network ord
   const [first] = unicasts(out);
   assert.equal(first?.to, PEER_ADDR);
   assert.equal(first?.msg.command, 16);
-  assert.deepEqual(lease(first!.msg), { addressRaw: byteswapU32(ROAMED), xid: 0xd7fe2c7c, leaseSeconds: 0, chaddr: mac(7) });
+  assert.deepEqual(lease(first!.msg), { addressRaw: swapBytes32(ROAMED), xid: 0xd7fe2c7c, leaseSeconds: 0, chaddr: mac(7) });
   assert.equal(core.nextDeadline(), NOW + 1000);
 
   const retry = unicasts(core.handle({ kind: 'timer' }, NOW + 1000));
@@ -55,16 +55,16 @@ test('roamed RENEWING: RENEWLEASE to the owner, byte-reversed first, network ord
 test('LEASENAK becomes a broadcast DHCPNAK; a reply nobody waits for is dropped', () => {
   const core = meshWithPeer();
   core.handle({ kind: 'dhcp', msg: dhcp({ type: REQUEST, client: 7, xid: 5, requested: ROAMED }) }, NOW);
-  const stray = core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: leaseMsg(17, { addressRaw: byteswapU32(ROAMED), xid: 6, chaddr: mac(7) }) }, NOW);
+  const stray = core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: leaseMsg(17, { addressRaw: swapBytes32(ROAMED), xid: 6, chaddr: mac(7) }) }, NOW);
   assert.deepEqual(events(stray), ['dropped:unsolicitedReply']);
   const wrongAddr = core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: leaseMsg(17, { addressRaw: ROAMED + 1, xid: 5, chaddr: mac(7) }) }, NOW);
   assert.deepEqual(events(wrongAddr), ['dropped:unsolicitedReply']);
-  const out = core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: leaseMsg(18, { addressRaw: byteswapU32(ROAMED), xid: 5, chaddr: mac(7) }) }, NOW + 5);
+  const out = core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: leaseMsg(18, { addressRaw: swapBytes32(ROAMED), xid: 5, chaddr: mac(7) }) }, NOW + 5);
   const [nak] = replies(out);
   assert.deepEqual([msgType(nak!.msg), nak!.to], [NAK, { kind: 'broadcast' }]);
   // Answered in the reversed form: remembered, so no network-order retry is sent later.
   assert.deepEqual(unicasts(core.handle({ kind: 'timer' }, NOW + 1000)), []);
-  const twice = core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: leaseMsg(18, { addressRaw: byteswapU32(ROAMED), xid: 5, chaddr: mac(7) }) }, NOW + 6);
+  const twice = core.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: leaseMsg(18, { addressRaw: swapBytes32(ROAMED), xid: 5, chaddr: mac(7) }) }, NOW + 6);
   assert.deepEqual(events(twice), ['dropped:unsolicitedReply']);
 });
 
@@ -81,12 +81,12 @@ test('RENEWLEASE at the owner: same MAC ACKed, other MAC NAKed, free granted, no
   const core = ownedCore(5);
   core.handle({ kind: 'dhcp', msg: dhcp({ type: REQUEST, client: 1, requested: OURS }) }, NOW);
   const cases: [string, number, number, number, string[]][] = [
-    ['same MAC, reversed form', byteswapU32(OURS), 1, 17, ['leased']],
+    ['same MAC, reversed form', swapBytes32(OURS), 1, 17, ['leased']],
     ['same MAC, network order', OURS, 1, 17, ['leased']],
-    ['another MAC: C would ACK (duplicate)', byteswapU32(OURS), 2, 18, []],
-    ['free address', byteswapU32(OURS + 1), 3, 17, ['leased']],
-    ['reserved router address in nobody\'s block', byteswapU32(ip('10.0.0.2')), 3, 18, []],
-    ['block of another node', byteswapU32(ip('10.0.0.100')), 4, 18, []],
+    ['another MAC: C would ACK (duplicate)', swapBytes32(OURS), 2, 18, []],
+    ['free address', swapBytes32(OURS + 1), 3, 17, ['leased']],
+    ['reserved router address in nobody\'s block', swapBytes32(ip('10.0.0.2')), 3, 18, []],
+    ['block of another node', swapBytes32(ip('10.0.0.100')), 4, 18, []],
   ];
   for (const [name, addressRaw, client, command, evs] of cases) {
     const req = leaseMsg(16, { addressRaw, xid: 42, leaseSeconds: 3600, chaddr: mac(client) });
@@ -119,13 +119,13 @@ test('DHCPRELEASE for another node\'s block is forwarded as RELEASE (19); RELEAS
   const out = roamer.handle({ kind: 'dhcp', msg: dhcp({ type: RELEASE, client: 7, xid: 3, ciaddr: ROAMED }) }, NOW);
   const [fwd] = unicasts(out);
   assert.deepEqual([fwd?.to, fwd?.msg.command, replies(out).length], [PEER_ADDR, 19, 0]);
-  assert.deepEqual(lease(fwd!.msg), { addressRaw: byteswapU32(ROAMED), xid: 3, leaseSeconds: 0, chaddr: mac(7) });
+  assert.deepEqual(lease(fwd!.msg), { addressRaw: swapBytes32(ROAMED), xid: 3, leaseSeconds: 0, chaddr: mac(7) });
 
   const owner = ownedCore(5);
   owner.handle({ kind: 'dhcp', msg: dhcp({ type: REQUEST, client: 1, requested: OURS }) }, NOW);
-  const wrongMac = owner.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: leaseMsg(19, { addressRaw: byteswapU32(OURS), chaddr: mac(2) }) }, NOW);
+  const wrongMac = owner.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: leaseMsg(19, { addressRaw: swapBytes32(OURS), chaddr: mac(2) }) }, NOW);
   assert.deepEqual([unicasts(wrongMac).length, events(wrongMac)], [0, []]);
-  const rel = owner.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: leaseMsg(19, { addressRaw: byteswapU32(OURS), chaddr: mac(1) }) }, NOW);
+  const rel = owner.handle({ kind: 'ddhcp', from: PEER_ADDR, msg: leaseMsg(19, { addressRaw: swapBytes32(OURS), chaddr: mac(1) }) }, NOW);
   assert.deepEqual([unicasts(rel).length, events(rel)], [0, ['released']]);
   assert.deepEqual(owner.view().leases(), []);
 });

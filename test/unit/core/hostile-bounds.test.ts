@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_PENDING, PENDING_TIMEOUT_MS } from '../../../src/core/forward';
-import { byteswapU32 } from '../../../src/core/ipv4';
+import { swapBytes32 } from '../../../src/wire/bytes';
 import { MAX_DECLINED, MAX_OFFERS } from '../../../src/core/leases';
 import { createCore } from '../../../src/core/node';
 import { handleInquire, handleUpdateClaim } from '../../../src/core/consensus';
@@ -146,11 +146,11 @@ test('per-source byte-order memory is bounded: old peers are forgotten first', (
   assert.equal(first.msg.lease.addressRaw, ip('10.0.0.17'), 'remembered: network order');
   // ... then 10 000 other sources each teach a form: the memory keeps a bounded number of them.
   for (let i = 0; i < 10_000; i++) {
-    core.handle({ kind: 'ddhcp', from: `fe80::1:${i.toString(16)}`, msg: leaseMsg(DdhcpCommand.RenewLease, { addressRaw: byteswapU32(ours + 1), xid: i, chaddr: mac(91) }) }, 30_100);
+    core.handle({ kind: 'ddhcp', from: `fe80::1:${i.toString(16)}`, msg: leaseMsg(DdhcpCommand.RenewLease, { addressRaw: swapBytes32(ours + 1), xid: i, chaddr: mac(91) }) }, 30_100);
   }
   const later = unicasts(core.handle({ kind: 'dhcp', msg: dhcp({ type: REQUEST, client: 8, xid: 2, ciaddr: ip('10.0.0.18') }) }, 30_200))[0];
   assert.ok(later !== undefined && 'lease' in later.msg);
-  assert.equal(later.msg.lease.addressRaw, byteswapU32(ip('10.0.0.18')), 'forgotten: back to the default guess');
+  assert.equal(later.msg.lease.addressRaw, swapBytes32(ip('10.0.0.18')), 'forgotten: back to the default guess');
 });
 
 test('the block table holds at most one entry per block of the network, whatever peers claim', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatMac, toHex } from '../../../src/core/ipv4';
+import { bytesToHex, formatMac } from '../../../src/wire/bytes';
 import {
   allocOwnBlock, clearSlot, DECLINED, FREE, isKnown, LEASED, OFFERED, slotChaddrHex, slotCode, slotHasMac, slotMac, slotState, writeSlot,
 } from '../../../src/core/lease-slots';
@@ -30,7 +30,7 @@ test('a slot keeps its client after it is freed; state, expiry and chaddr read b
   const chaddr = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
   writeSlot(own, 2, LEASED, chaddr, 1234.5);
   assert.deepEqual([slotState(own, 2), own.expiresAt[2], isKnown(own, 2)], ['leased', 1234.5, true]);
-  assert.equal(slotChaddrHex(own, 2), toHex(chaddr));
+  assert.equal(slotChaddrHex(own, 2), bytesToHex(chaddr));
   assert.equal(slotMac(own, 2), formatMac(chaddr));
   assert.ok(slotHasMac(own, 2, chaddr));
   assert.ok(!slotHasMac(own, 1, new Uint8Array(16)), 'a never used slot has no client, not the zero MAC');
@@ -48,7 +48,7 @@ test('hex and MAC of a slot match the generic formatters for any bytes', () => {
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (c) => {
       writeSlot(own, 1, LEASED, c, 0);
-      assert.equal(slotChaddrHex(own, 1), toHex(c));
+      assert.equal(slotChaddrHex(own, 1), bytesToHex(c));
       assert.equal(slotMac(own, 1), formatMac(c));
     }),
     { seed: SEED, numRuns: 20_000 },

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createCore } from '../../../src/core/node';
-import { byteswapU32 } from '../../../src/core/ipv4';
+import { swapBytes32 } from '../../../src/wire/bytes';
 import type { Core, Input } from '../../../src/core/types';
 import type { DhcpSpec } from './fixtures';
 import { BIG_ID, dhcp, inquire, ip, leaseMsg, mac, makeCfg, SERVER_ID, seededRng, SMALL_ID, u32, updateClaim } from './fixtures';
@@ -40,7 +40,7 @@ const input: fc.Arbitrary<Input> = fc.oneof(
     ([cmd, a, swap, xid, client]): Input => ({
       kind: 'ddhcp',
       from: 'fe80::7',
-      msg: leaseMsg(cmd, { addressRaw: swap ? byteswapU32(a) : a, xid, chaddr: mac(client) }),
+      msg: leaseMsg(cmd, { addressRaw: swap ? swapBytes32(a) : a, xid, chaddr: mac(client) }),
     }),
   ),
   fc.oneof(
