@@ -4,7 +4,7 @@
 // counters, memory is back near where it started and a real client gets a lease.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -94,7 +94,10 @@ describe('flood of malformed input', { timeout: 180_000 }, () => {
 
   test('every datagram is counted, decode errors by kind, and memory stays bounded', async () => {
     const pid = daemon.proc.pid ?? 0;
-    assert.equal(readlinkSync(`/proc/${pid}/exe`), process.execPath, 'ip netns exec must have exec()d node: the pid is the daemon');
+    // The same file, not the same name: in a chroot /proc/<pid>/exe reads as the host's path.
+    const exe = statSync(`/proc/${pid}/exe`);
+    const node = statSync(process.execPath);
+    assert.deepEqual([exe.dev, exe.ino], [node.dev, node.ino], 'ip netns exec must have exec()d node: the pid is the daemon');
     await floodRound(67, COUNT);
     await sleep(1000);
     const flooded = memoryOf(pid);
