@@ -56,18 +56,6 @@ export function nodeAddress(index: number): string {
   return `fe80::${(index + 1).toString(16)}`;
 }
 
-/** What a daemon restored from its state file after `elapsedMs` of downtime would see. */
-export function ageSnapshot(state: PersistedState, elapsedMs: Millis): PersistedState {
-  const foreign = state.foreign?.map((c) => ({ ...c, remainingMs: c.remainingMs - elapsedMs }));
-  return {
-    ...state,
-    // A claim that ran out stays listed with what is left turned negative: the core inquires it again.
-    blocks: state.blocks.map((b) => ({ ...b, remainingMs: b.remainingMs - elapsedMs })),
-    ...(foreign === undefined ? {} : { foreign }),
-    leases: state.leases.filter((l) => l.remainingMs > elapsedMs).map((l) => ({ ...l, remainingMs: l.remainingMs - elapsedMs })),
-  };
-}
-
 /**
  * The virtual clock as a wall clock: the file holds wall-clock ms since the epoch, and the
  * decoder wants them plausible. A simulated restart is a router reboot (a new boot id), so

@@ -8,9 +8,9 @@ import { EventQueue } from '../../src/sim/event-queue';
 import { DEFAULT_NETWORK, Network } from '../../src/sim/network';
 import { createRng } from '../../src/sim/rng';
 import { DEFAULT_SCENARIO, formatReplay, parseScenarioArgs } from '../../src/sim/scenario';
-import { ageSnapshot } from '../../src/sim/sim-node';
 import { BOOTREPLY, DhcpMessageType, DhcpOptionCode, type DhcpMessage } from '../../src/wire/dhcp-message';
 import { u32ToBytes } from '../../src/wire/bytes';
+import { fromPersisted, toPersisted } from '../../src/wire/state-file';
 import { getIpv4Option, getMessageType, ipv4ToBytes } from '../../src/wire/dhcp-options';
 
 test('rng: same seed, same stream; different seeds differ; floats stay in [0, 1)', () => {
@@ -42,6 +42,7 @@ test('event queue: time order, ties in insertion order', () => {
   assert.deepEqual(got, expected);
 });
 
+// A simulated restart ages its snapshot as the daemon does, through the state file (sim-node.ts loadStateFile).
 test('snapshot ageing: claims that lapsed during the downtime stay listed as run out, lapsed leases go', () => {
   const lease = (ip: number, remainingMs: number) => ({ ip, chaddr: '02'.padEnd(32, '0'), state: 'leased' as const, remainingMs });
   const s = {
@@ -49,7 +50,8 @@ test('snapshot ageing: claims that lapsed during the downtime stay listed as run
     blocks: [{ index: 1, remainingMs: 50000 }, { index: 2, remainingMs: 10000 }],
     leases: [lease(0x0a000041, 30000), lease(0x0a000042, 5000)],
   };
-  const aged = ageSnapshot(s, 20000);
+  const savedAt = 1_700_000_000_000;
+  const aged = toPersisted(fromPersisted(s, savedAt), savedAt + 20000);
   assert.deepEqual(aged.blocks, [{ index: 1, remainingMs: 30000 }, { index: 2, remainingMs: -10000 }]);
   assert.deepEqual(aged.leases, [lease(0x0a000041, 10000)]);
 });
