@@ -34,7 +34,7 @@ const u32 = (n: number): Uint8Array => Uint8Array.of(n >>> 24, (n >>> 16) & 255,
 const cfg: CoreConfig = {
   nodeId: '8000000000000000', prefix: 0x0a000000, prefixLen: 16, blockSizePow: 7,
   blockTimeoutSec: 60, tentativeTimeoutSec: 15, needlessTimeoutSec: 300, spareLeases: leases + 240, maxLeases: 32768,
-  learning: false, dhcpEnabled: true,
+  learning: false, dhcpEnabled: true, probeMs: 0,
   options: [{ code: 1, payload: u32(0xffff0000) }, { code: 54, payload: u32(SERVER) }, { code: 51, payload: u32(3600) }],
 };
 

@@ -72,7 +72,8 @@ export class Daemon implements DaemonApi {
       key: 'dhcp',
       noun: 'DHCP socket',
       openedLine: (name) => `serving DHCP on ${name}`,
-      open: (name) => openDhcpSocket(name, (b) => this.onDhcpPacket(b), (e) => log.once(`dhcp-err-${e.message}`, 1, `DHCP socket: ${e.message}`)),
+      open: (name) => openDhcpSocket(name, (b) => this.onDhcpPacket(b), (e) => log.once(`dhcp-err-${e.message}`, 1, `DHCP socket: ${e.message}`), undefined,
+        cfg.probeMs > 0 ? (ip, mac) => this.feed({ kind: 'probeReply', ip, mac }) : undefined),
       latest: (name) => this.ifStates.get(name),
       onState: (state) => this.feed({ kind: 'link', clientAddress: clientAddressOf(state) }),
       log,
@@ -159,6 +160,7 @@ export class Daemon implements DaemonApi {
       if (socket === undefined) return false;
       return socket.send(bytes, effect.to) || 'failed';
     },
+    probe: (ip) => this.dhcpSocket.current?.probe(ip) ?? false,
     hook: (args) => this.hooks.run(args),
     ubusEvent: (id, data) => this.extra.ubusEvent?.(id, data),
   };

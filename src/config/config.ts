@@ -18,6 +18,8 @@ export interface DaemonConfig {
   readonly maxLeases: number | undefined;
   readonly learning: boolean;
   readonly dhcpEnabled: boolean;
+  /** ARP probe before a fresh address is offered on the client link, ms; 0: none. */
+  readonly probeMs: number;
   /** User options in the order given; defaults are added by buildOptionStore. */
   readonly options: readonly OptionEntry[];
   /** Lease time in seconds when set outside the option list (UCI lease_time); option 51 wins. */
@@ -43,6 +45,8 @@ export const DEFAULTS: DaemonConfig = {
   maxLeases: undefined,
   learning: true,
   dhcpEnabled: true,
+  // Ours: C offers at once. Long enough for an answer across a few Wi-Fi hops of a mesh.
+  probeMs: 500,
   options: [],
   leaseTimeSec: undefined,
   clientInterface: 'client0',
@@ -119,6 +123,7 @@ export function toCoreConfig(cfg: DaemonConfig, nodeId: NodeId): CoreConfig {
     maxLeases: maxLeasesOf(cfg),
     learning: cfg.learning,
     dhcpEnabled: cfg.dhcpEnabled,
+    probeMs: cfg.probeMs,
     options: buildOptionStore(cfg),
   };
 }

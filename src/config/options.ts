@@ -179,6 +179,10 @@ export const SETTINGS: readonly SettingSpec[] = [
     help: 'most addresses this node may hold in its blocks', defaultText: 'half the network', reload: 'protocol',
   }),
   setting({
+    key: 'probeMs', flag: '--probe-ms <ms>', uci: 'probe_ms', site: 'probe_ms', parse: intIn(0, 10_000),
+    help: 'ARP probe before offering a fresh address on the client link, 0 to offer at once', packageDefault: '500', reload: 'protocol',
+  }),
+  setting({
     key: 'learning', flag: '-L', flagForm: { kind: 'switch', value: false }, uci: 'learning', parse: parseBoolean,
     help: 'skip the learning phase', packageDefault: '1', reload: 'start',
   }),

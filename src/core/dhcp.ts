@@ -12,9 +12,10 @@ import { claimedOwnerAddress, heldBlock } from './blocks';
 import { atClaimLimit, macKey } from './demand';
 import { blockOf, isInNetwork } from './ipv4';
 import { FREE, LEASED, OFFERED, slotCode, slotHasMac } from './lease-slots';
+import { endProbe, MAX_PROBE_ATTEMPTS, MAX_PROBES, probeFor, startProbe } from './probe';
 import type { SlotRef } from './leases';
 import { addressOfClient, findSlot, firstFreeAddress, freeLease, isFreeForClient, leaseTimeSec, MAX_DECLINED, MAX_OFFERS, OFFER_HOLD_MS, serverIdentifier, setLease } from './leases';
-import type { NodeState, Step } from './state';
+import type { NodeState, Probe, Step } from './state';
 import { drop, emit } from './state';
 import type { Ipv4 } from './types';
 
@@ -64,12 +65,19 @@ function chooseOffer(st: NodeState, req: DhcpMessage): Ipv4 | undefined {
   return firstFreeAddress(st);
 }
 
-function handleDiscover(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4): void {
+function handleDiscover(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4, attempt = 1): void {
+  const mac = macKey(req.chaddr);
+  const probing = probeFor(st, mac);
+  if (probing !== undefined) {
+    // The offer that follows the probe answers this DISCOVER's xid: the client may have started over.
+    probing.request = req;
+    return drop(step, 'probing');
+  }
   const ip = chooseOffer(st, req);
   const ref = ip === undefined ? undefined : findSlot(st, ip);
   if (ip === undefined || ref === undefined) {
     // Demand: the spare check claims for this client too (demand.ts).
-    st.arrivals.record(macKey(req.chaddr), step.now, false);
+    st.arrivals.record(mac, step.now, false);
     st.spareDirty = true;
     if (atClaimLimit(st)) return drop(step, 'claimLimit');
     return drop(step, st.learningUntil !== undefined && st.ours.size === 0 ? 'learning' : 'noFreeLease');
@@ -77,11 +85,60 @@ function handleDiscover(st: NodeState, step: Step, req: DhcpMessage, sid: Ipv4):
   // A new offer when the table is full waits for old ones to lapse (the client retries).
   const code = slotCode(ref.own, ref.k);
   if (code === FREE && st.offered.size >= MAX_OFFERS) return drop(step, 'offerTableFull');
+  const probe = code === FREE && mustProbe(st, req);
+  if (probe && st.probes.size >= MAX_PROBES) return drop(step, 'probing');
   // Only a fresh address is demand: more blocks would not help a full offer table.
-  if (code === FREE) st.arrivals.record(macKey(req.chaddr), step.now, true);
+  if (code === FREE) st.arrivals.record(mac, step.now, true);
   // A leased address offered again stays leased: the offer must not shorten the lease.
   if (code !== LEASED) setLease(st, step.now, ip, ref, 'offered', req.chaddr, step.now + OFFER_HOLD_MS);
+  if (probe) return startProbe(st, step, ip, req, mac, attempt);
   sendOffer(st, step, req, ip, sid);
+}
+
+/**
+ * A fresh address for a client on our link is probed first (probe.ts). A relayed
+ * client is on another link, which our ARP does not reach.
+ */
+function mustProbe(st: NodeState, req: DhcpMessage): boolean {
+  return st.cfg.probeMs > 0 && req.giaddr === 0;
+}
+
+/** Nobody answered for the address: the offer goes out, if the address is still held for the client. */
+export function offerProbed(st: NodeState, step: Step, probe: Probe): void {
+  const ref = findSlot(st, probe.ip);
+  const sid = serverIdentifier(st);
+  // The block went to another node meanwhile, or the offer lapsed: the client's next DISCOVER starts over.
+  if (ref === undefined || sid === undefined || slotCode(ref.own, ref.k) !== OFFERED || !slotHasMac(ref.own, ref.k, probe.request.chaddr)) return;
+  setLease(st, step.now, probe.ip, ref, 'offered', probe.request.chaddr, step.now + OFFER_HOLD_MS);
+  sendOffer(st, step, probe.request, probe.ip, sid);
+}
+
+/**
+ * A host answered for an address we were about to offer: it holds a lease we do not
+ * know (from a node that lost its state, or the other side of a healed split). The
+ * address becomes that host's lease here, so its renewal is granted, and the client
+ * is offered the next address.
+ */
+export function handleProbeReply(st: NodeState, step: Step, ip: Ipv4, mac: Uint8Array): void {
+  const probe = st.probes.get(ip);
+  // The client itself answering is no conflict: it already uses the address it asked for.
+  if (probe === undefined || slotHasMacBytes(probe.request.chaddr, mac)) return;
+  endProbe(st, probe);
+  const ref = findSlot(st, ip);
+  if (ref !== undefined) {
+    const holder = new Uint8Array(16);
+    holder.set(mac.subarray(0, 6));
+    setLease(st, step.now, ip, ref, 'leased', holder, step.now + leaseTimeSec(st) * 1000);
+    emit(step, { kind: 'probeAnswered', ip, mac: formatMac(holder) });
+  }
+  const sid = serverIdentifier(st);
+  if (probe.attempt >= MAX_PROBE_ATTEMPTS || sid === undefined) return drop(step, 'probing');
+  handleDiscover(st, step, probe.request, sid, probe.attempt + 1);
+}
+
+function slotHasMacBytes(chaddr: Uint8Array, mac: Uint8Array): boolean {
+  for (let i = 0; i < 6; i++) if (chaddr[i] !== mac[i]) return false;
+  return true;
 }
 
 function grant(st: NodeState, step: Step, req: DhcpMessage, ip: Ipv4, ref: SlotRef, sid: Ipv4): void {

@@ -5,8 +5,10 @@
 import { EXPIRY_TIMER, heldBlock, sweepExpired } from './blocks';
 import { announceAll, CLAIM_TIMER, giveBack, REFRESH_TIMER, runClaimRound, startClaims } from './consensus';
 import { maxBlocks, noteClaimLimit, spareTarget } from './demand';
+import { offerProbed } from './dhcp';
 import { expirePending } from './forward';
 import { claimingSupply, expireLeases, freeCount, totalFree } from './leases';
+import { probeOfTimerKey, probeTimerDue } from './probe';
 import type { NodeState, Step } from './state';
 import type { TimerKey } from './timers';
 import { decodeTimerKey } from './timers';
@@ -32,6 +34,10 @@ function dispatch(st: NodeState, step: Step, key: TimerKey): void {
     emit(step, { kind: 'learningEnded' });
   } else if (key === SPARE_TIMER) st.spareDirty = true;
   else if (key.startsWith('p')) expirePending(st, step, key.slice(1));
+  else if (key.startsWith('a')) {
+    const probe = probeTimerDue(st, step, probeOfTimerKey(key));
+    if (probe !== undefined) offerProbed(st, step, probe);
+  }
 }
 
 /** Runs every deadline due at step.now, then the spare-lease check if something changed. */

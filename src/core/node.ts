@@ -5,7 +5,7 @@
 import type { DdhcpMessage } from '../wire/ddhcp-message';
 import { DdhcpCommand } from '../wire/ddhcp-message';
 import { handleInquire, handleUpdateClaim } from './consensus';
-import { handleDhcp } from './dhcp';
+import { handleDhcp, handleProbeReply } from './dhcp';
 import { handleLeaseReply, handleRelease, handleRenewLease } from './forward';
 import { LEARNING_TIMER, runDue, SPARE_TIMER } from './housekeeping';
 import { makeGeometry } from './ipv4';
@@ -101,6 +101,8 @@ function routeInput(st: NodeState, step: Step, input: Input): void {
       return handleDhcp(st, step, input.msg);
     case 'command':
       return runCommand(st, input.cmd);
+    case 'probeReply':
+      return handleProbeReply(st, step, input.ip, input.mac);
     case 'link':
       st.clientAddress = input.clientAddress;
       st.reservedCache = undefined;

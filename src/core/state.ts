@@ -72,6 +72,19 @@ export interface PendingForward {
   retryPending: boolean;
 }
 
+/** One address being probed for one client's DISCOVER (probe.ts). */
+export interface Probe {
+  readonly ip: Ipv4;
+  /** The client's latest DISCOVER: the offer answers its xid. */
+  request: DhcpMessage;
+  readonly mac: number;
+  readonly startedAt: Millis;
+  /** Whether the second ARP request went out (at half the probe time: one lost packet is no miss). */
+  resent: boolean;
+  /** Addresses already found in use for this client's DISCOVER, this one included. */
+  readonly attempt: number;
+}
+
 export interface NodeState {
   readonly cfg: CoreConfig;
   readonly rng: Rng;
@@ -94,6 +107,9 @@ export interface NodeState {
   readonly offered: Set<Ipv4>;
   readonly declined: Set<Ipv4>;
   readonly pending: Map<string, PendingForward>;
+  /** Addresses being probed before an offer, and the client (macKey) each is for (probe.ts). */
+  readonly probes: Map<Ipv4, Probe>;
+  readonly probeByMac: Map<number, Ipv4>;
   readonly peerForms: Map<string, AddressForm>;
   readonly timers: DeadlineHeap;
   /** Leases of blocks being inquired again after a restart, by block index. */
@@ -179,6 +195,8 @@ export function createState(cfg: CoreConfig, rng: Rng, geo: Geometry): NodeState
     offered: new Set(),
     declined: new Set(),
     pending: new Map(),
+    probes: new Map(),
+    probeByMac: new Map(),
     peerForms: new Map(),
     reclaimLeases: new Map(),
     options: [...cfg.options],

@@ -40,6 +40,11 @@ export interface CoreConfig {
   readonly learning: boolean;
   /** False with `-S`: take part in the block protocol but serve no DHCP clients. */
   readonly dhcpEnabled: boolean;
+  /**
+   * How long a fresh address is probed (ARP) before it is offered to a client on our
+   * link, in ms; 0 offers at once (`--probe-ms`, probe.ts says why).
+   */
+  readonly probeMs: number;
   /** The option store in list order, defaults already added (see config/). */
   readonly options: readonly OptionEntry[];
 }
@@ -51,7 +56,9 @@ export type Input =
   | { readonly kind: 'timer' }
   | { readonly kind: 'command'; readonly cmd: Command }
   /** The client interface's IPv4 address changed (default server identifier). */
-  | { readonly kind: 'link'; readonly clientAddress: Ipv4 | undefined };
+  | { readonly kind: 'link'; readonly clientAddress: Ipv4 | undefined }
+  /** A host on the client link answered for an address (ARP reply or request with it as sender). */
+  | { readonly kind: 'probeReply'; readonly ip: Ipv4; /** 6 bytes. */ readonly mac: Uint8Array };
 
 export type Command =
   | { readonly kind: 'setOption'; readonly option: OptionEntry }
@@ -67,6 +74,8 @@ export type Effect =
   | { readonly kind: 'multicast'; readonly msg: DdhcpMessage }
   | { readonly kind: 'unicast'; /** IPv6 link-local, without zone. */ readonly to: string; readonly msg: DdhcpMessage }
   | { readonly kind: 'dhcpReply'; readonly to: DhcpDestination; readonly msg: DhcpMessage }
+  /** Ask the client link who has this address (an ARP request); answers come back as probeReply. */
+  | { readonly kind: 'probe'; readonly ip: Ipv4 }
   | { readonly kind: 'event'; readonly event: CoreEvent };
 
 /** Lower-case colon-separated MAC, e.g. "02:6e:6c:01:02:00". */
@@ -87,6 +96,8 @@ export type DropReason =
   | 'pendingTableFull'
   | 'offerTableFull'
   | 'noFreeLease'
+  /** A DISCOVER repeated while its address is probed: the offer follows the probe. */
+  | 'probing'
   /** No free address, and `maxLeases` keeps us from claiming more. */
   | 'claimLimit';
 
@@ -95,6 +106,8 @@ export type CoreEvent =
   | { readonly kind: 'released'; readonly ip: Ipv4; readonly mac: Mac }
   | { readonly kind: 'informed'; readonly ip: Ipv4; readonly mac: Mac }
   | { readonly kind: 'declined'; readonly ip: Ipv4; readonly mac: Mac }
+  /** A probed address is in use by a host we had no lease for: kept as its lease, not offered. */
+  | { readonly kind: 'probeAnswered'; readonly ip: Ipv4; readonly mac: Mac }
   | { readonly kind: 'learningEnded' }
   | { readonly kind: 'blockOwned'; readonly index: number }
   | { readonly kind: 'blockLost'; readonly index: number; readonly to: NodeId }

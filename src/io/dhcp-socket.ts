@@ -5,13 +5,16 @@
 // send paths cost more CPU per exchange than the protocol work (native.ts).
 
 import { getSystemErrorName } from 'node:util';
-import type { DhcpDestination } from '../core/types';
+import type { DhcpDestination, Ipv4 } from '../core/types';
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from '../wire/dhcp-message';
+import { openArpProber, type ArpProber } from './arp-probe';
 import { closeReceiver, openUdp4, receiveDatagrams, sendDatagram4 } from './native';
 
 export interface DhcpSocket {
   /** False when the datagram could not be sent (the error went to onError). */
   send(bytes: Uint8Array, to: DhcpDestination): boolean;
+  /** An ARP probe for the address on this interface; false without one (no ARP socket, or the send failed). */
+  probe(ip: Ipv4): boolean;
   close(): void;
 }
 
@@ -23,12 +26,16 @@ const DATAGRAM_BYTES = 65_536;
 /**
  * `onMessage` gets a view of a buffer the next datagram overwrites: decode (which
  * copies) before returning. Resolves once bound; rejects with the step that failed.
+ * With `onProbeAnswer`, an ARP socket on the same interface carries the probes; if
+ * it cannot be opened the error goes to onError and probes fail (offers then wait
+ * the probe time unprobed, counted as drops).
  */
 export function openDhcpSocket(
   ifname: string,
   onMessage: (bytes: Uint8Array) => void,
   onError: (err: Error) => void,
   port = DHCP_SERVER_PORT,
+  onProbeAnswer?: (ip: Ipv4, mac: Uint8Array) => void,
 ): Promise<DhcpSocket> {
   let fd: number;
   try {
@@ -41,6 +48,14 @@ export function openDhcpSocket(
     if (length >= 0) onMessage(buffer.subarray(0, length));
     else onError(new Error(`receive: ${getSystemErrorName(length)}`));
   });
+  let arp: ArpProber | undefined;
+  if (onProbeAnswer !== undefined) {
+    try {
+      arp = openArpProber(ifname, onProbeAnswer, onError);
+    } catch (e) {
+      onError(new Error(`no ARP probes: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  }
   let closed = false;
   return Promise.resolve({
     send(bytes, to) {
@@ -55,10 +70,14 @@ export function openDhcpSocket(
       onError(new Error(`send: ${getSystemErrorName(-err)}`));
       return false;
     },
+    probe(ip) {
+      return !closed && arp !== undefined && arp.probe(ip);
+    },
     close() {
       if (closed) return;
       closed = true;
       closeReceiver(receiver);
+      arp?.close();
     },
   });
 }

@@ -18,6 +18,10 @@ interface NativeHelper {
   openUdp4(ifname: string, port: number, rcvbuf: number): number;
   receive(fd: number, buffer: Uint8Array, onDatagram: (length: number) => void): ReceiverHandle;
   closeReceiver(handle: ReceiverHandle): void;
+  openArp(ifname: string): number;
+  hardwareAddress(fd: number): Uint8Array;
+  /** 0, or the errno of the failed send. */
+  sendArp(fd: number, bytes: Uint8Array): number;
 }
 
 let helper: NativeHelper | undefined;
@@ -71,4 +75,19 @@ export function receiveDatagrams(fd: number, buffer: Uint8Array, onDatagram: (le
 
 export function closeReceiver(handle: ReceiverHandle): void {
   loadHelper().closeReceiver(handle);
+}
+
+/** A non-blocking packet socket for ARP on `ifname`; read it with receiveDatagrams. Throws naming the failed step. */
+export function openArp(ifname: string): number {
+  return loadHelper().openArp(ifname);
+}
+
+/** The MAC of the device an ARP socket is bound to. */
+export function hardwareAddress(fd: number): Uint8Array {
+  return Uint8Array.from(loadHelper().hardwareAddress(fd));
+}
+
+/** Broadcasts one ARP packet on the socket's device; 0 or the errno. */
+export function sendArp(fd: number, bytes: Uint8Array): number {
+  return loadHelper().sendArp(fd, bytes);
 }

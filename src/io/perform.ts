@@ -2,7 +2,7 @@
 // turns events into hook calls, ubus events and log lines. The core never
 // learns whether a send succeeded; the protocol tolerates loss.
 
-import type { CoreEvent, Effect } from '../core/types';
+import type { CoreEvent, Effect, Ipv4 } from '../core/types';
 import { formatIpv4 } from '../wire/bytes';
 import { encodeDdhcp } from '../wire/ddhcp';
 import type { DhcpMessage } from '../wire/dhcp-message';
@@ -17,6 +17,8 @@ export interface Sink {
   unicast(to: string, bytes: Uint8Array): boolean;
   /** 'failed': the socket refused it (full send buffer, no route); counted as a drop. */
   dhcp(effect: Extract<Effect, { kind: 'dhcpReply' }>, bytes: Uint8Array): boolean | 'failed';
+  /** An ARP request for the address on the client link; false: no link to send it on. */
+  probe(ip: Ipv4): boolean;
   hook(args: readonly string[]): void;
   ubusEvent(id: string, data: Record<string, string>): void;
 }
@@ -58,6 +60,10 @@ export function performEffects(effects: readonly Effect[], sink: Sink, stats: St
         else stats.addDrop('dhcp', sent === false ? 'clientInterfaceNotReady' : 'sendFailed');
         break;
       }
+      case 'probe':
+        if (sink.probe(effect.ip)) stats.add('arp.send_probe');
+        else stats.addDrop('dhcp', 'clientInterfaceNotReady');
+        break;
       case 'event':
         reportEvent(effect.event, sink, stats, log, nodeId);
         break;
@@ -82,6 +88,10 @@ function reportEvent(event: CoreEvent, sink: Sink, stats: Statistics, log: Logge
       break;
     case 'declined':
       log.warn(`client ${event.mac} declined ${formatIpv4(event.ip)} (address in use on the link?); kept out of use`);
+      break;
+    case 'probeAnswered':
+      stats.add('arp.probe_answered');
+      log.info(`${formatIpv4(event.ip)} answers ARP from ${event.mac}, with no lease of ours: kept as its lease, not offered`);
       break;
     case 'learningEnded':
       log.info('learning phase ended');

@@ -16,6 +16,8 @@ export const C_COUNTERS = [
 export const EXTRA_COUNTERS = [
   'dhcp.recv_inform', 'dhcp.recv_decline', 'dhcp.send_inform_ack',
   'ctl.connections', 'ctl.refused',
+  // ARP probes before offers (core/probe.ts): sent, and answered by a host we had no lease for.
+  'arp.send_probe', 'arp.probe_answered',
 ] as const;
 
 export type CounterName = (typeof C_COUNTERS)[number] | (typeof EXTRA_COUNTERS)[number];

@@ -29,6 +29,11 @@ interface Holding {
 
 export class AddressTracker {
   private readonly held = new Map<Ipv4, Holding>();
+  /**
+   * Every client holding each address, not only the latest: after a duplicate both
+   * still use it, and both answer ARP for it (arp.ts). Client -> its expiry.
+   */
+  private readonly everyHolder = new Map<Ipv4, Map<number, Millis>>();
   readonly duplicates: Duplicate[] = [];
 
   /**
@@ -44,12 +49,24 @@ export class AddressTracker {
       this.duplicates.push(dup);
     }
     this.held.set(ip, { client, expiresAt, epoch, contested });
+    let all = this.everyHolder.get(ip);
+    if (all === undefined) this.everyHolder.set(ip, (all = new Map()));
+    all.set(client, expiresAt);
     return dup;
   }
 
   /** The client gave the address up (RELEASE, NAK, expiry, new address). */
   unbind(ip: Ipv4, client: number): void {
     if (this.held.get(ip)?.client === client) this.held.delete(ip);
+    const all = this.everyHolder.get(ip);
+    if (all !== undefined && all.delete(client) && all.size === 0) this.everyHolder.delete(ip);
+  }
+
+  /** Every client whose lease of the address lasts (by its own clock), in the order they got it. */
+  holdersOf(ip: Ipv4, now: Millis): number[] {
+    const out: number[] = [];
+    for (const [client, expiresAt] of this.everyHolder.get(ip) ?? []) if (expiresAt > now) out.push(client);
+    return out;
   }
 
   holderOf(ip: Ipv4, now: Millis): number | undefined {

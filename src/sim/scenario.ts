@@ -37,6 +37,8 @@ export interface Scenario {
   readonly leaseTime: number;
   /** 1: learning phase on (the default), 0: `-L`. */
   readonly learning: number;
+  /** Milliseconds a node probes (ARP) a fresh address before offering it (`--probe-ms`); 0: offers at once. */
+  readonly probe: number;
   /** Nodes start at random times within this many seconds. */
   readonly startSpread: number;
   /** This share of nodes joins at a random time during the run instead. */
@@ -98,7 +100,7 @@ export interface Scenario {
 export const DEFAULT_SCENARIO: Scenario = {
   seed: 1, nodes: 50, minutes: 60,
   loss: 0.01, duplicate: 0.005, latencyMin: 2, latencyMax: 40, waves: 4, spike: 0, spikeMax: 3000, clientLatency: 2,
-  prefixLen: 0, blockSizePow: 3, spareLeases: 2, maxLeases: 0, blockTimeout: 60, tentativeTimeout: 15, needlessTimeout: 300, leaseTime: 300, learning: 1,
+  prefixLen: 0, blockSizePow: 3, spareLeases: 2, maxLeases: 0, blockTimeout: 60, tentativeTimeout: 15, needlessTimeout: 300, leaseTime: 300, learning: 1, probe: DEFAULTS.probeMs,
   startSpread: 30, lateFraction: 0.05,
   churn: 0.5, downMin: 10, downMax: 180, freshRestart: 0,
   clientsPerNodeHour: 6, clientStay: 1800, roamsPerClientHour: 2, rebootOnRoam: 0.3, releaseOnLeave: 0.5,
@@ -165,6 +167,7 @@ export function buildCoreConfig(s: Scenario): Omit<CoreConfig, 'nodeId'> {
       spareLeases: s.spareLeases,
       maxLeases: s.maxLeases > 0 ? s.maxLeases : undefined,
       learning: s.learning !== 0,
+      probeMs: s.probe,
       leaseTimeSec: s.leaseTime,
     },
     '0000000000000000',

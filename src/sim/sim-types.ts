@@ -96,6 +96,8 @@ export interface SimCounters {
   dhcpToServer: number;
   dhcpToClient: number;
   strayReplies: number;
+  /** ARP probes the nodes sent before offering (answered or not). */
+  probes: number;
   acks: number;
   /** Each client's time without an address before an ACK: since when, and for how long. */
   readonly waits: { readonly since: Millis; readonly ms: Millis }[];

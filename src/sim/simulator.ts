@@ -13,6 +13,7 @@ import { createLogger } from '../io/log';
 import { performEffects, type Sink } from '../io/perform';
 import { formatIpv4, formatMac } from '../wire/bytes';
 import { AddressTracker } from './addresses';
+import { answerProbe, type ArpClient } from './arp';
 import { DeliveryLog } from './delivery-log';
 import { DhcpClient, type ClientStep, type Lease } from './dhcp-client';
 import { EventQueue } from './event-queue';
@@ -45,7 +46,7 @@ export class Simulator {
   readonly addresses = new AddressTracker();
   readonly counters: SimCounters = {
     events: 0, inputs: 0, timerInputs: 0, keptBack: 0, mcastPackets: 0, mcastBytes: 0, ucastPackets: 0, ucastBytes: 0, unroutable: 0,
-    dhcpToServer: 0, dhcpToClient: 0, strayReplies: 0, acks: 0, waits: [], ackInUnownedBlock: 0, dropped: {},
+    dhcpToServer: 0, dhcpToClient: 0, strayReplies: 0, probes: 0, acks: 0, waits: [], ackInUnownedBlock: 0, dropped: {},
   };
   private readonly queue = new EventQueue<SimEvent>();
   private readonly byAddress = new Map<string, number>();
@@ -456,6 +457,7 @@ export class Simulator {
       multicast: (bytes) => this.sendMulticast(node, bytes),
       unicast: (to, bytes) => this.sendUnicast(node, to, bytes),
       dhcp: (effect, bytes) => this.sendToClient(node, effect.to, bytes),
+      probe: (ip) => this.sendProbe(node, ip),
       hook: () => undefined,
       ubusEvent: () => undefined,
     };
@@ -510,6 +512,23 @@ export class Simulator {
     this.counters.dhcpToClient++;
     this.queue.push(this.now + this.options.clientLatencyMs, { kind: 'dhcpToClient', client, node: node.index, msg });
     return true;
+  }
+
+  private sendProbe(node: SimNode, ip: Ipv4): boolean {
+    this.counters.probes++;
+    const answer = answerProbe(this.network, this.addresses, (i) => this.arpClient(i), node.index, ip, this.now);
+    if (answer === undefined) return true;
+    const { core } = node;
+    // A node restarted meanwhile has a new core, which probes nothing: the reply goes nowhere.
+    this.queue.push(this.now + answer.afterMs, { kind: 'action', run: () => {
+      if (node.core === core && core !== undefined) this.deliverNow(node.index, { kind: 'probeReply', ip, mac: answer.mac });
+    } });
+    return true;
+  }
+
+  private arpClient(index: number): ArpClient | undefined {
+    const c = this.clients[index];
+    return c === undefined ? undefined : { mac: c.model.mac, node: c.node, present: c.model.state !== 'off' };
   }
 
   /** Returns true when the node gained a block (its spare leases may now be there). */

@@ -47,7 +47,7 @@ test('Gluon defaults, and network empty so the service waits for it', () => {
   assert.ok(main !== undefined);
   assert.deepEqual(Object.fromEntries(main.options), {
     enabled: '1', network: '', block_size_pow: '2', spare_leases: '2', block_timeout: '300', tentative_timeout: '15',
-    needless_timeout: '300', learning: '1', client_interface: 'br-client', server_interface: 'bat0', lease_time: '300',
+    needless_timeout: '300', probe_ms: '500', learning: '1', client_interface: 'br-client', server_interface: 'bat0', lease_time: '300',
     control_path: '/tmp/ddhcpd_ctl', log_level: '2',
   });
 });

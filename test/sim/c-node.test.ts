@@ -12,7 +12,7 @@ import { createRng } from '../../src/sim/rng';
 
 const CFG: CoreConfig = {
   nodeId: C_NODE_ID, prefix: 0x0a000000, prefixLen: 24, blockSizePow: 2, blockTimeoutSec: 60, tentativeTimeoutSec: 15,
-  needlessTimeoutSec: 300, spareLeases: 2, maxLeases: 128, learning: true, dhcpEnabled: true, options: [],
+  needlessTimeoutSec: 300, spareLeases: 2, maxLeases: 128, learning: true, dhcpEnabled: true, probeMs: 0, options: [],
 };
 const HEADER = { prefix: CFG.prefix, prefixLen: CFG.prefixLen, blockSize: 4 };
 const PEER = '00000000000000ff';

@@ -8,10 +8,14 @@
  * Buffer and an address object per datagram received, an address lookup, two
  * ticks and a request object per datagram sent. Here a datagram is read into
  * one reused buffer and a reply leaves with one sendto().
+ * The ARP socket (openArp, sendArp, hardwareAddress) lets the server probe an
+ * address before it offers it (src/core/probe.ts); dgram has no packet sockets.
  * Plain C, N-API and libuv's poll handle only, so it cross-compiles for OpenWrt
  * targets with the target's cc and node's headers, no C++ runtime.
  */
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <net/if.h>
@@ -166,6 +170,107 @@ static napi_value open_udp4(napi_env env, napi_callback_info info) {
     close(fd);
     return NULL;
   }
+  return result;
+}
+
+
+/*
+ * openArp(ifname: string): number
+ * A non-blocking packet socket for ARP frames (without their Ethernet header) on
+ * one device. Returns the fd; throws an Error naming the step that failed.
+ */
+static napi_value open_arp(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char name[IFNAMSIZ + 1];
+  size_t len = 0;
+  struct sockaddr_ll at;
+  napi_value result;
+  unsigned int index;
+  int fd;
+
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || len == 0 || len >= IFNAMSIZ) {
+    napi_throw_type_error(env, NULL, "openArp(ifname) takes an interface name");
+    return NULL;
+  }
+  index = if_nametoindex(name);
+  if (index == 0) return throw_errno(env, "if_nametoindex", errno);
+  fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
+  if (fd < 0) return throw_errno(env, "socket(AF_PACKET)", errno);
+  memset(&at, 0, sizeof at);
+  at.sll_family = AF_PACKET;
+  at.sll_protocol = htons(ETH_P_ARP);
+  at.sll_ifindex = (int)index;
+  if (bind(fd, (const struct sockaddr *)&at, sizeof at) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "bind(AF_PACKET)", err);
+  }
+  if (napi_create_int32(env, fd, &result) != napi_ok) return NULL;
+  return result;
+}
+
+/* The device address a bound packet socket reports: the interface's MAC. */
+static int bound_link(int fd, struct sockaddr_ll *at) {
+  socklen_t size = sizeof *at;
+  memset(at, 0, sizeof *at);
+  if (getsockname(fd, (struct sockaddr *)at, &size) != 0) return errno;
+  return at->sll_halen == ETH_ALEN ? 0 : EAFNOSUPPORT;
+}
+
+/* hardwareAddress(fd: number): Uint8Array, the 6 bytes of the device's MAC. */
+static napi_value hardware_address(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  struct sockaddr_ll at;
+  napi_value result;
+  void *copy;
+  int err;
+
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1) {
+    napi_throw_type_error(env, NULL, "hardwareAddress(fd) takes one argument");
+    return NULL;
+  }
+  if (!fd_arg(env, argv[0], &fd)) return NULL;
+  err = bound_link(fd, &at);
+  if (err != 0) return throw_errno(env, "getsockname(AF_PACKET)", err);
+  if (napi_create_buffer_copy(env, ETH_ALEN, at.sll_addr, &copy, &result) != napi_ok) return NULL;
+  return result;
+}
+
+/* sendArp(fd: number, bytes: Uint8Array): number, broadcast on the bound device; 0 or the errno. */
+static napi_value send_arp(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd;
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value buffer;
+  size_t offset;
+  struct sockaddr_ll to;
+  napi_value result;
+  int err;
+
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) {
+    napi_throw_type_error(env, NULL, "sendArp(fd, bytes) takes two arguments");
+    return NULL;
+  }
+  if (!fd_arg(env, argv[0], &fd)) return NULL;
+  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "bytes must be a Uint8Array");
+    return NULL;
+  }
+  err = bound_link(fd, &to);
+  if (err == 0) {
+    to.sll_family = AF_PACKET;
+    to.sll_protocol = htons(ETH_P_ARP);
+    memset(to.sll_addr, 0xff, ETH_ALEN);
+    if (sendto(fd, data, length, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&to, sizeof to) < 0) err = errno;
+  }
+  if (napi_create_int32(env, err, &result) != napi_ok) return NULL;
   return result;
 }
 
@@ -326,6 +431,9 @@ static napi_value init(napi_env env, napi_value exports) {
   if (!export_fn(env, exports, "openUdp4", open_udp4)) return NULL;
   if (!export_fn(env, exports, "receive", receive_start)) return NULL;
   if (!export_fn(env, exports, "closeReceiver", receive_close)) return NULL;
+  if (!export_fn(env, exports, "openArp", open_arp)) return NULL;
+  if (!export_fn(env, exports, "hardwareAddress", hardware_address)) return NULL;
+  if (!export_fn(env, exports, "sendArp", send_arp)) return NULL;
   return exports;
 }
 

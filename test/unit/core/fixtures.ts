@@ -41,6 +41,8 @@ export function makeCfg(over: Partial<CoreConfig> = {}): CoreConfig {
     maxLeases: 2 ** (32 - (over.prefixLen ?? 24)) / 2,
     learning: false,
     dhcpEnabled: true,
+    // Offers at once; the probe has its own tests (probe.test.ts).
+    probeMs: 0,
     options: [
       { code: 1, payload: u32(0xffffff00) },
       { code: 54, payload: u32(SERVER_ID) },

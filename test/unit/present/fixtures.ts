@@ -59,6 +59,7 @@ export function labConfig(over: Partial<CoreConfig> = {}): CoreConfig {
     maxLeases: 16384,
     learning: false,
     dhcpEnabled: true,
+    probeMs: 0,
     options: labOptions(),
     ...over,
   };
