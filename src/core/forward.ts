@@ -9,6 +9,7 @@ import type { DhcpMessage } from '../wire/dhcp-message';
 import { sendAck, sendNak } from './dhcp-reply';
 import { blockStart, isInNetwork } from './ipv4';
 import { copySlotChaddr, FREE, LEASED, OFFERED, slotCode, slotHasMac } from './lease-slots';
+import type { SlotRef } from './leases';
 import { findSlot, freeLease, isReserved, leaseTimeSec, serverIdentifier, setLease } from './leases';
 import type { AddressForm, Block, NodeState, PendingForward, Step } from './state';
 import { drop, emit } from './state';
@@ -123,6 +124,8 @@ export function expirePending(st: NodeState, step: Step, key: string): void {
  * the winner marks the address leased before it can hand it to another client (ours do
  * for a free address; one it leased to another MAC inside the split is NAKed, which no
  * protocol can undo). The client's next renewal reaches the winner through us as usual.
+ * The lease's remaining seconds ride along (C sends 0 there and C owners ignore it): a
+ * winner that NAKs keeps the address from new clients until our client's lease ends too.
  * Call before the block's leases are dropped.
  */
 export function handOverLeases(st: NodeState, step: Step, block: Block, winner: string): void {
@@ -134,7 +137,8 @@ export function handOverLeases(st: NodeState, step: Step, block: Block, winner: 
     if (slotCode(own, k) !== LEASED) continue;
     const chaddr = new Uint8Array(16);
     copySlotChaddr(own, k, chaddr, 0);
-    sendLeaseMessage(st, step, winner, DdhcpCommand.RenewLease, { addressRaw: encodeForm(start + k, form), xid: HANDOVER_XID, leaseSeconds: 0, chaddr });
+    const leaseSeconds = Math.max(0, Math.ceil(((own.expiresAt[k] ?? 0) - step.now) / 1000));
+    sendLeaseMessage(st, step, winner, DdhcpCommand.RenewLease, { addressRaw: encodeForm(start + k, form), xid: HANDOVER_XID, leaseSeconds, chaddr });
   }
 }
 
@@ -163,9 +167,22 @@ export function handleRenewLease(st: NodeState, step: Step, from: string, msg: D
     if (ok) {
       setLease(st, step.now, ip, ref, 'leased', msg.lease.chaddr, step.now + leaseTimeSec(st) * 1000);
       emit(step, { kind: 'leased', ip, mac: formatMac(msg.lease.chaddr) });
-    }
+    } else if (msg.lease.xid === HANDOVER_XID && code === LEASED) keepForBoth(st, step, ref, ip, msg.lease.leaseSeconds);
   }
   sendLeaseMessage(st, step, from, ok ? DdhcpCommand.LeaseAck : DdhcpCommand.LeaseNak, msg.lease);
+}
+
+/**
+ * A handed-over lease of an address we leased to another client inside a split: both
+ * clients hold it. Ours keeps it, and it goes to nobody new until the other's lease ends
+ * as well (that client may have left without a word; on its return it is NAKed).
+ */
+function keepForBoth(st: NodeState, step: Step, ref: SlotRef, ip: Ipv4, leaseSeconds: number): void {
+  const otherEnds = step.now + Math.min(leaseSeconds, leaseTimeSec(st)) * 1000;
+  if (otherEnds <= (ref.own.expiresAt[ref.k] ?? 0)) return;
+  const holder = new Uint8Array(16);
+  copySlotChaddr(ref.own, ref.k, holder, 0);
+  setLease(st, step.now, ip, ref, 'leased', holder, otherEnds);
 }
 
 /** The owner answered a RENEWLEASE of ours: tell the waiting client. */
