@@ -17,7 +17,7 @@ import { openMeshSockets, type MeshChannel, type MeshSockets } from './io/mesh-s
 import { watchInterfaces, type InterfaceState, type InterfaceWatcher } from './io/netlink';
 import { MeshBacklog } from './io/mesh-backlog';
 import { countDdhcpSend, performEffects, type Sink } from './io/perform';
-import { ensureStateDir, loadOrCreateNodeId, loadState, StateWriter } from './io/state-store';
+import { ensureStateDir, loadOrCreateNodeId, loadState, StateWriter } from './persist/state-store';
 import { ddhcpCounter, dhcpCounter, Statistics } from './io/stats';
 import { DeadlineTimer } from './io/timer';
 import { decodeDdhcp } from './wire/ddhcp';
