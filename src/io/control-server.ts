@@ -5,7 +5,7 @@
 
 import { lstat, unlink, chmod } from 'node:fs/promises';
 import net from 'node:net';
-import type { DaemonApi } from '../daemon-api';
+import type { DaemonApi } from '../driver/daemon-api';
 import { formatBlockTable } from '../present/block-table';
 import { formatOptionStore } from '../present/option-store';
 import { formatStatistics } from '../present/statistics';

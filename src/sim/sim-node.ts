@@ -8,8 +8,8 @@ import type { CompactSnapshot, Core, CoreConfig, Effect, Input, Millis, NodeId, 
 import { decodeStateFile } from '../persist/state-file';
 import { toPersisted } from '../persist/restart-policy';
 import { encodeCompactChunks } from '../persist/state-file-chunks';
-import { Statistics } from '../io/stats';
-import type { Sink } from '../io/perform';
+import { Statistics } from '../driver/stats';
+import type { Sink } from '../driver/perform';
 import type { SimRng } from './rng';
 
 export type CoreFactory = (cfg: CoreConfig, rng: Rng, now: Millis, restored?: PersistedState) => Core;

@@ -5,7 +5,7 @@
 
 import { parseOptionPayload } from '../config/parse';
 import { formatIpv4 } from '../wire/bytes';
-import type { DaemonApi } from '../daemon-api';
+import type { DaemonApi } from '../driver/daemon-api';
 import type { Logger } from '../io/log';
 import { buildBlockTable } from '../present/block-table';
 import { buildOptionStoreListing } from '../present/option-store';
