@@ -4,7 +4,7 @@
 
 import type { DaemonConfig } from '../config/config';
 import { Daemon } from '../driver/daemon';
-import { startControlServer } from '../io/control-server';
+import { startControlServer } from '../ctl/server';
 import { createLogger } from '../io/log';
 import { readUciConfig } from '../ubus/uci-config';
 import { startUbusService, type UbusService } from '../ubus/ubus-service';
