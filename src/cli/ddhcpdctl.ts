@@ -8,7 +8,7 @@ import { parseStatistics, statisticsToJson } from '../ctl/statistics';
 import { encodeControlRequest, type ControlRequest } from '../ctl/codec';
 import { exchangeControl } from '../ctl/client';
 import { err, ok, type Result } from '../wire/result';
-import { VERSION } from '../version';
+import { VERSION } from './version';
 import { isQuery, parseCtlArgs, USAGE } from './ddhcpdctl-args';
 import { runMain } from './run-main';
 
