@@ -4,7 +4,8 @@
 // - every import from one folder of src/ into another is an edge of ALLOWED, and
 //   every edge of ALLOWED is still used, so the table stays the true map;
 // - no import cycle between files (`import type` counts: a type-only cycle is
-//   still two modules that cannot be read one without the other) nor between folders.
+//   still two modules that cannot be read one without the other) nor between folders;
+// - the README's folder map shows the same edges as ALLOWED.
 
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -236,6 +237,13 @@ test('no import cycle between folders of src/, neither in the code nor in ALLOWE
   assert.deepEqual(cycles(folderGraph).map((c) => c.join(' -> ')), []);
   const allowedGraph = new Map(Object.entries(ALLOWED).map(([k, v]) => [k, [...v]]));
   assert.deepEqual(cycles(allowedGraph).map((c) => c.join(' -> ')), []);
+});
+
+test("the README's folder map names every folder of ALLOWED with the same edges", () => {
+  const readme = readFileSync(path.join(SRC, '..', 'README.md'), 'utf8');
+  const rows = [...readme.matchAll(/^src\/([a-z]+)\/\s.*\s->\s+([a-z ]+)$/gm)].map((m) => [m[1]!, m[2]!.trim()] as const);
+  const expected = Object.entries(ALLOWED).map(([f, tos]) => [f, tos.length === 0 ? 'nothing' : tos.join(' ')] as const);
+  assert.deepEqual(rows, expected);
 });
 
 test('the cycle finder finds cycles', () => {
