@@ -7,8 +7,8 @@ import { createCore } from '../src/core/node';
 import type { Core, CoreConfig, Ipv4 } from '../src/core/types';
 import { buildClientMessage } from '../src/sim/dhcp-build';
 import { DhcpMessageType } from '../src/wire/dhcp-message';
-import { encodeStateFilePieces, fromPersisted } from '../src/wire/state-file';
-import { encodeCompactChunks, encodePersistedChunks } from '../src/wire/state-file-chunks';
+import { encodeStateFilePieces, fromPersisted } from '../src/persist/state-file';
+import { encodeCompactChunks, encodePersistedChunks } from '../src/persist/state-file-chunks';
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => {

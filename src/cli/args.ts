@@ -5,7 +5,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { defaultHelp, SETTINGS, type SettingSpec, type Settings } from '../config/options';
-import { VERSION } from '../version';
+import { VERSION } from './version';
 import { err, ok, type Result } from '../wire/result';
 
 export type { Settings } from '../config/options';

@@ -3,8 +3,8 @@
 // object. Configuration mistakes exit 1 with one line; signals shut down cleanly.
 
 import type { DaemonConfig } from '../config/config';
-import { Daemon } from '../daemon';
-import { startControlServer } from '../io/control-server';
+import { Daemon } from '../driver/daemon';
+import { startControlServer } from '../ctl/server';
 import { createLogger } from '../io/log';
 import { readUciConfig } from '../ubus/uci-config';
 import { startUbusService, type UbusService } from '../ubus/ubus-service';

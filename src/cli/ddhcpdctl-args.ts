@@ -4,7 +4,7 @@
 
 import { parseIntInRange, parseOptionSpec } from '../config/parse';
 import { u32ToBytes } from '../wire/bytes';
-import type { ControlRequest } from '../wire/control';
+import type { ControlRequest } from '../ctl/codec';
 import { err, ok, type Result } from '../wire/result';
 
 export const DEFAULT_CONTROL_PATH = '/tmp/ddhcpd_ctl';

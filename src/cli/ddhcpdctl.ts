@@ -2,13 +2,13 @@
 // and prints the reply unchanged, or as JSON with --json (rendered here from the
 // text, so it works against the C daemon too). Every failure exits 1 with one line.
 
-import { parseBlockTable } from '../present/block-table';
-import { parseOptionStore } from '../present/option-store';
-import { parseStatistics, statisticsToJson } from '../present/statistics';
-import { encodeControlRequest, type ControlRequest } from '../wire/control';
-import { exchangeControl } from '../io/control-client';
+import { parseBlockTable } from '../ctl/block-table';
+import { parseOptionStore } from '../ctl/option-store';
+import { parseStatistics, statisticsToJson } from '../ctl/statistics';
+import { encodeControlRequest, type ControlRequest } from '../ctl/codec';
+import { exchangeControl } from '../ctl/client';
 import { err, ok, type Result } from '../wire/result';
-import { VERSION } from '../version';
+import { VERSION } from './version';
 import { isQuery, parseCtlArgs, USAGE } from './ddhcpdctl-args';
 import { runMain } from './run-main';
 

@@ -3,7 +3,7 @@
 // `settings`), its Gluon site key, the parser that checks a value, the C default and the package's,
 // the help text, and when a change takes effect. The commander program
 // (cli/args.ts), the UCI schema (ubus/uci-schema.ts), `ddhcpd -h`, the reload
-// (daemon.ts) and the tests that hold the shipped config and the README to it
+// (driver/daemon.ts) and the tests that hold the shipped config and the README to it
 // all read this table, so a setting is added here, once.
 
 import { DEFAULTS, MAX_BLOCK_SIZE_POW, type DaemonConfig } from './config';
@@ -230,7 +230,7 @@ export function defaultHelp(spec: SettingSpec): string {
   return '';
 }
 
-/** The settings whose change on reload needs `reload` (daemon.ts compares only these). */
+/** The settings whose change on reload needs `reload` (driver/daemon.ts compares only these). */
 export function changedSettings(prev: DaemonConfig, next: DaemonConfig, reload: Reload): SettingSpec[] {
   return SETTINGS.filter((s) => s.reload === reload && !sameValue(prev[s.key], next[s.key]));
 }

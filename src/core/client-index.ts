@@ -5,8 +5,7 @@
 // points at, which keeps it while the entry exists (leases.ts removes an entry
 // before its slot gets another client). No policy here.
 
-import { isKnown } from './lease-slots';
-import type { OwnBlock } from './state';
+import { isKnown, type OwnBlock } from './lease-slots';
 
 const EMPTY = -1;
 const MIN_CAPACITY = 64;

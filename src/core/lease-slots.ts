@@ -3,8 +3,27 @@
 // address. No policy here: who gets which address is leases.ts and dhcp.ts.
 
 import { bytesToHexAt, formatMacAt } from '../wire/bytes';
-import type { OwnBlock } from './state';
 import type { LeaseState, Mac, Millis } from './types';
+
+/**
+ * The lease slots of a block we own, one entry per address in parallel typed
+ * arrays (the functions below read and write them): an object per address with its
+ * MAC string, chaddr copy and timer entry cost ~500 bytes per lease, the largest
+ * part of a 10 000-lease daemon's heap (bench/RESULTS.md, memory per lease).
+ */
+export interface OwnBlock {
+  /** Per slot: its SlotCode, and a flag once a client held it. */
+  readonly states: Uint8Array;
+  readonly expiresAt: Float64Array;
+  /** 16 bytes per slot: the last client's chaddr, kept while free so a returning client gets its address back. */
+  readonly chaddr: Uint8Array;
+  /** Slots offered, leased or declined. */
+  used: number;
+  /** Since when no slot is in use; undefined while some are. */
+  idleSince: Millis | undefined;
+  /** The one lease deadline of the block: the earliest expiry of its slots in use (leases.ts keeps it so). */
+  leaseDeadline: Millis | undefined;
+}
 
 export const FREE = 0;
 export const OFFERED = 1;

@@ -6,32 +6,16 @@ import type { DdhcpHeader } from '../wire/ddhcp-message';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import type { Geometry } from './ipv4';
 import type { CoreConfig, CoreEvent, DropReason, Effect, Ipv4, LeaseState, Millis, NodeId, OptionEntry, Rng } from './types';
+import type { OwnBlock } from './lease-slots';
 import { ClientIndex } from './client-index';
 import { claimLatencyMs } from './claim-timing';
-import { ArrivalWindow } from './demand';
+import { ArrivalWindow } from './arrival-window';
 import { ExpiryHeap } from './expiry-heap';
 import { ForeignTable } from './foreign-table';
 import { DeadlineHeap } from './timers';
 
-/**
- * The lease slots of a block we own, one entry per address in parallel typed
- * arrays (lease-slots.ts reads and writes them): an object per address with its
- * MAC string, chaddr copy and timer entry cost ~500 bytes per lease, the largest
- * part of a 10 000-lease daemon's heap (bench/RESULTS.md, memory per lease).
- */
-export interface OwnBlock {
-  /** Per slot: its SlotCode, and a flag once a client held it. */
-  readonly states: Uint8Array;
-  readonly expiresAt: Float64Array;
-  /** 16 bytes per slot: the last client's chaddr, kept while free so a returning client gets its address back. */
-  readonly chaddr: Uint8Array;
-  /** Slots offered, leased or declined. */
-  used: number;
-  /** Since when no slot is in use; undefined while some are. */
-  idleSince: Millis | undefined;
-  /** The one lease deadline of the block: the earliest expiry of its slots in use (leases.ts keeps it so). */
-  leaseDeadline: Millis | undefined;
-}
+// Defined beside the code that reads and writes its slots; named here too for the handlers.
+export type { OwnBlock } from './lease-slots';
 
 export type HeldState = 'claiming' | 'ours';
 

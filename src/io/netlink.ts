@@ -4,7 +4,11 @@
 // of the (small) link and address tables, so NEW/DEL ordering never matters
 // and nothing polls; a failed or unanswered re-read is retried with backoff.
 
+import type { AddressRow, LinkRow, LinkSource } from './link-source';
 import { openRtnetlinkSource } from './rtnetlink';
+
+// The rows and the source are shared with rtnetlink.ts; named here too for the watcher's users.
+export type { AddressRow, LinkRow, LinkSource } from './link-source';
 
 export interface InterfaceState {
   readonly name: string;
@@ -18,28 +22,6 @@ export interface InterfaceState {
 
 export interface InterfaceWatcher {
   current(name: string): InterfaceState;
-  close(): void;
-}
-
-export interface LinkRow {
-  readonly name: string;
-  readonly index: number;
-  readonly up: boolean;
-}
-
-export interface AddressRow {
-  readonly index: number;
-  readonly family: 4 | 6;
-  readonly bytes: Uint8Array;
-  /** False while duplicate address detection runs (tentative) or after it failed. */
-  readonly usable: boolean;
-}
-
-/** Where the tables and the change notifications come from; rtnetlink unless a test injects one. */
-export interface LinkSource {
-  /** `onEvent` for every change (or sign of lost changes); `onError` for socket errors. */
-  subscribe(onEvent: () => void, onError: (err: Error) => void): void;
-  dump(): Promise<{ readonly links: readonly LinkRow[]; readonly addresses: readonly AddressRow[] }>;
   close(): void;
 }
 

@@ -5,7 +5,7 @@
 
 import { createNetlink } from 'netlink/dist/netlink';
 import { err, ok, type Result } from '../wire/result';
-import type { AddressRow, LinkRow, LinkSource } from './netlink';
+import type { AddressRow, LinkRow, LinkSource } from './link-source';
 
 const NETLINK_ROUTE = 0;
 const RTM_NEWLINK = 16;

@@ -5,10 +5,11 @@
 // restores exactly what a real one would.
 
 import type { CompactSnapshot, Core, CoreConfig, Effect, Input, Millis, NodeId, PersistedState, Rng } from '../core/types';
-import { decodeStateFile, toPersisted } from '../wire/state-file';
-import { encodeCompactChunks } from '../wire/state-file-chunks';
-import { Statistics } from '../io/stats';
-import type { Sink } from '../io/perform';
+import { decodeStateFile } from '../persist/state-file';
+import { toPersisted } from '../persist/restart-policy';
+import { encodeCompactChunks } from '../persist/state-file-chunks';
+import { Statistics } from '../driver/stats';
+import type { Sink } from '../driver/perform';
 import type { SimRng } from './rng';
 
 export type CoreFactory = (cfg: CoreConfig, rng: Rng, now: Millis, restored?: PersistedState) => Core;

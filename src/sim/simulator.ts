@@ -10,7 +10,7 @@ import { makeGeometry, type Geometry } from '../core/ipv4';
 import type { Core, CoreConfig, CoreEvent, DhcpDestination, Effect, Input, Ipv4, Millis } from '../core/types';
 import { DdhcpCommand, type DdhcpMessage } from '../wire/ddhcp-message';
 import { createLogger } from '../io/log';
-import { performEffects, type Sink } from '../io/perform';
+import { performEffects, type Sink } from '../driver/perform';
 import { formatIpv4, formatMac } from '../wire/bytes';
 import { AddressTracker } from './addresses';
 import { answerProbe, type ArpClient } from './arp';

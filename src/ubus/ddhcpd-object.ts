@@ -5,11 +5,11 @@
 
 import { parseOptionPayload } from '../config/parse';
 import { formatIpv4 } from '../wire/bytes';
-import type { DaemonApi } from '../daemon-api';
+import type { DaemonApi } from '../driver/daemon-api';
 import type { Logger } from '../io/log';
-import { buildBlockTable } from '../present/block-table';
-import { buildOptionStoreListing } from '../present/option-store';
-import { buildStatistics } from '../present/statistics';
+import { buildBlockTable } from '../ctl/block-table';
+import { buildOptionStoreListing } from '../ctl/option-store';
+import { buildStatistics } from '../ctl/statistics';
 import { jsonToBlobmsg, jsonToFields, type BlobmsgField, type BlobmsgValue, type JsonValue } from '../wire/ubus/blobmsg';
 import { UbusStatus } from '../wire/ubus/message';
 import type { UbusHandler, UbusInvocation, UbusResponse } from './connection';

@@ -3,7 +3,7 @@
 // lease events, and follows procd's `service` object for config.change of
 // ddhcpd. ubus is optional: without ubusd the daemon runs on and says so once.
 
-import type { DaemonApi } from '../daemon-api';
+import type { DaemonApi } from '../driver/daemon-api';
 import { LogLevel, type Logger } from '../io/log';
 import { fieldsToJson, jsonToFields } from '../wire/ubus/blobmsg';
 import { UbusStatus } from '../wire/ubus/message';

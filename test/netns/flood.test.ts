@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { decodeControlRequest, MAX_CONTROL_REQUEST_BYTES } from '../../src/wire/control';
+import { decodeControlRequest, MAX_CONTROL_REQUEST_BYTES } from '../../src/ctl/codec';
 import { DhcpClient } from './clients';
 import { ownBlocks, waitSettled } from './ctl-text';
 import { Lab, REPO, sh, sleep, waitFor, type DaemonHandle } from './lab';

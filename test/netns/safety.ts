@@ -6,7 +6,7 @@
 // script log (clients.ts). Samples run on a timer until stopped.
 
 import net from 'node:net';
-import { encodeControlRequest } from '../../src/wire/control';
+import { encodeControlRequest } from '../../src/ctl/codec';
 import type { DhcpClient } from './clients';
 import { parseBlockRows, parseNodeId } from './ctl-text';
 import type { DaemonHandle } from './lab';

@@ -11,7 +11,7 @@ import {
   measureControlRequest,
   MAX_CONTROL_REQUEST_BYTES,
   type ControlRequest,
-} from '../../src/wire/control';
+} from '../../src/ctl/codec';
 
 const seed = Number(process.env['FUZZ_SEED'] ?? 0x5eed3);
 const numRuns = Number(process.env['FUZZ_RUNS'] ?? 100_000);

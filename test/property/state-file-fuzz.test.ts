@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeStateFile, encodeStateFile, type StateFile } from '../../src/wire/state-file';
+import { decodeStateFile, encodeStateFile, type StateFile } from '../../src/persist/state-file';
 import { cheapBytes, describeFuzz, fuzzParams, mutatedFrom } from './fuzz-support';
 
 const ERROR_KINDS = ['tooLarge', 'badJson', 'badVersion', 'badField', 'tooMany', 'duplicate'];

@@ -10,7 +10,8 @@ import { createRng } from '../../src/sim/rng';
 import { DEFAULT_SCENARIO, formatReplay, parseScenarioArgs } from '../../src/sim/scenario';
 import { BOOTREPLY, DhcpMessageType, DhcpOptionCode, type DhcpMessage } from '../../src/wire/dhcp-message';
 import { u32ToBytes } from '../../src/wire/bytes';
-import { fromPersisted, toPersisted } from '../../src/wire/state-file';
+import { fromPersisted } from '../../src/persist/state-file';
+import { toPersisted } from '../../src/persist/restart-policy';
 import { getIpv4Option, getMessageType, ipv4ToBytes } from '../../src/wire/dhcp-options';
 
 test('rng: same seed, same stream; different seeds differ; floats stay in [0, 1)', () => {

@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseArgs } from '../../src/cli/args';
-import { VERSION } from '../../src/version';
+import { VERSION } from '../../src/cli/version';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const packageVersion = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-test('src/version.ts is package.json\'s version', () => {
+test('src/cli/version.ts is package.json\'s version', () => {
   assert.match(packageVersion, /^\d+\.\d+\.\d+/);
   assert.equal(VERSION, packageVersion);
 });

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCtlArgs } from '../../src/cli/ddhcpdctl-args';
-import { formatBlockTable } from '../../src/present/block-table';
-import { formatOptionStore } from '../../src/present/option-store';
-import { decodeControlRequest, encodeControlRequest } from '../../src/wire/control';
-import { block, fakeApi, fakeView, labBlocksNode1, labConfig, readVector, VECTORS } from '../unit/present/fixtures';
+import { formatBlockTable } from '../../src/ctl/block-table';
+import { formatOptionStore } from '../../src/ctl/option-store';
+import { decodeControlRequest, encodeControlRequest } from '../../src/ctl/codec';
+import { block, fakeApi, fakeView, labBlocksNode1, labConfig, readVector, VECTORS } from '../unit/ctl/fixtures';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));

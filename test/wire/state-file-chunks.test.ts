@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { LEASE_STATES, type CompactSnapshot, type PersistedState } from '../../src/core/types';
-import { decodeStateFile, encodeStateFile, fromPersisted, type BootClock } from '../../src/wire/state-file';
-import { encodeCompactChunks, encodePersistedChunks } from '../../src/wire/state-file-chunks';
+import { decodeStateFile, encodeStateFile, fromPersisted, type BootClock } from '../../src/persist/state-file';
+import { encodeCompactChunks, encodePersistedChunks } from '../../src/persist/state-file-chunks';
 
 const SEED = 20261125;
 

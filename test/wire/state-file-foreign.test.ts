@@ -5,8 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PersistedState } from '../../src/core/types';
-import { decodeStateFile, encodeStateFile, fromPersisted, toPersisted, type StateFile } from '../../src/wire/state-file';
-import { encodeCompactChunks, encodePersistedChunks } from '../../src/wire/state-file-chunks';
+import { decodeStateFile, encodeStateFile, fromPersisted, type StateFile } from '../../src/persist/state-file';
+import { toPersisted } from '../../src/persist/restart-policy';
+import { encodeCompactChunks, encodePersistedChunks } from '../../src/persist/state-file-chunks';
 
 const SAVED = 1_700_000_000_000;
 const PREFIX = 0x0a008000; // 10.0.128.0/17, block size 4: 8192 blocks

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeStateFile, encodeStateFile, encodeStateFilePieces, type StateFile } from '../../src/wire/state-file';
+import { decodeStateFile, encodeStateFile, encodeStateFilePieces, type StateFile } from '../../src/persist/state-file';
 
 function fileWith(leaseCount: number, blockCount: number): StateFile {
   const prefix = 0x0a008000;

@@ -3,7 +3,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeStateFile, encodeStateFile, fromPersisted, toPersisted, type StateFile } from '../../src/wire/state-file';
+import { decodeStateFile, encodeStateFile, fromPersisted, type StateFile } from '../../src/persist/state-file';
+import { toPersisted } from '../../src/persist/restart-policy';
 import type { PersistedState } from '../../src/core/types';
 
 const SAVED = 1_700_000_000_000;

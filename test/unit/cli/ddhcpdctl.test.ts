@@ -6,12 +6,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseCtlArgs, USAGE } from '../../../src/cli/ddhcpdctl-args';
-import { startControlServer, type ControlServer } from '../../../src/io/control-server';
+import { startControlServer, type ControlServer } from '../../../src/ctl/server';
 import { createLogger } from '../../../src/io/log';
-import { buildBlockTable } from '../../../src/present/block-table';
-import { buildOptionStoreListing } from '../../../src/present/option-store';
-import { encodeControlRequest } from '../../../src/wire/control';
-import { fakeApi, readVector, type FakeApi } from '../present/fixtures';
+import { buildBlockTable } from '../../../src/ctl/block-table';
+import { buildOptionStoreListing } from '../../../src/ctl/option-store';
+import { encodeControlRequest } from '../../../src/ctl/codec';
+import { fakeApi, readVector, type FakeApi } from '../ctl/fixtures';
 
 const ROOT = path.resolve(__dirname, '../../..');
 let dir: string;

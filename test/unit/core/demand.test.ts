@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { claimLatencyMs } from '../../../src/core/claim-timing';
-import { ArrivalWindow, macKey } from '../../../src/core/demand';
+import { ArrivalWindow } from '../../../src/core/arrival-window';
+import { macKey } from '../../../src/core/demand';
 import { createCore } from '../../../src/core/node';
 import type { Core, Effect } from '../../../src/core/types';
 import { advance, dhcp, events, inquiredIndexes, mac, makeCfg, multicasts, OWNED_AT, ownedCore, replies, seededRng, SERVER_ID } from './fixtures';

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCore } from '../../../src/core/node';
 import type { Core, CoreConfig, Effect, Millis, PersistedState } from '../../../src/core/types';
-import { decodeStateFile, encodeStateFile, fromPersisted, toPersisted } from '../../../src/wire/state-file';
+import { decodeStateFile, encodeStateFile, fromPersisted } from '../../../src/persist/state-file';
+import { toPersisted } from '../../../src/persist/restart-policy';
 import { BIG_ID, inquire, inquiredIndexes, makeCfg, multicasts, PEER_ADDR, seededRng, updateClaim } from './fixtures';
 
 const OTHER_ID = 'ff00000000000002';

@@ -11,7 +11,7 @@ import { bytesToHex } from '../../../src/wire/bytes';
 import { fieldsToJson, jsonToFields, type JsonValue } from '../../../src/wire/ubus/blobmsg';
 import { buildInvoke } from '../../../src/wire/ubus/build';
 import { decodeUbusMessage, encodeUbusMessage, tableOf, UbusMsgType, UbusStatus, type UbusMessage } from '../../../src/wire/ubus/message';
-import { fakeApi, ip, type FakeApi } from '../present/fixtures';
+import { fakeApi, ip, type FakeApi } from '../ctl/fixtures';
 
 const quiet = createLogger(0, () => undefined);
 

@@ -13,7 +13,7 @@ import { createDdhcpdObject } from '../../../src/ubus/ddhcpd-object';
 import { startUbusService } from '../../../src/ubus/ubus-service';
 import { hexToBytes } from '../../../src/wire/bytes';
 import { decodeUbusMessage, tableOf, UbusMsgType } from '../../../src/wire/ubus/message';
-import { fakeApi } from '../present/fixtures';
+import { fakeApi } from '../ctl/fixtures';
 import { startReplay } from './replay-ubusd';
 import { connectionScript } from './scenarios';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MeshBacklog } from '../../../src/io/mesh-backlog';
+import { MeshBacklog } from '../../../src/driver/mesh-backlog';
 
 const packet = (n: number): Uint8Array => Uint8Array.of(n);
 

@@ -8,10 +8,11 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompactSnapshot, NodeId, PersistedState } from '../core/types';
-import { decodeStateFile, toPersisted, type BootClock } from '../wire/state-file';
-import { encodeCompactChunks, encodePersistedChunks } from '../wire/state-file-chunks';
-import { readRandomBytes } from './clock';
-import type { Logger } from './log';
+import { decodeStateFile, type BootClock } from './state-file';
+import { toPersisted } from './restart-policy';
+import { encodeCompactChunks, encodePersistedChunks } from './state-file-chunks';
+import { readRandomBytes } from '../io/clock';
+import type { Logger } from '../io/log';
 
 const NODE_ID_FILE = 'node-id';
 const STATE_FILE = 'state.json';

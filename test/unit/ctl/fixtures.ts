@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BlockView, CoreConfig, CoreCounts, CoreView, OptionEntry } from '../../../src/core/types';
-import type { DaemonApi, InterfaceStatus } from '../../../src/daemon-api';
-import { Statistics } from '../../../src/io/stats';
+import type { DaemonApi, InterfaceStatus } from '../../../src/driver/daemon-api';
+import { Statistics } from '../../../src/driver/stats';
 import { CTL_VECTORS } from '../../vectors/dirs';
 
 export const VECTORS = CTL_VECTORS;

@@ -3,7 +3,7 @@
 // payload. Stricter than C: every request must be exactly its own length.
 // No policy beyond framing; the server decides what a request does.
 
-import { err, ok, type Result } from './result';
+import { err, ok, type Result } from '../wire/result';
 
 export const ControlCommand = {
   ShowBlocks: 1,

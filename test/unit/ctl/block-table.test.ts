@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { buildBlockTable, formatBlockTable, formatBlockTableJson, parseBlockTable, renderBlockTable } from '../../../src/present/block-table';
+import { buildBlockTable, formatBlockTable, formatBlockTableJson, parseBlockTable, renderBlockTable } from '../../../src/ctl/block-table';
 import { block, fakeView, labBlocksNode1, labConfig, readVector } from './fixtures';
 
 const NODE_COUNT = "tail -n+10 | sed -e 's/\\t\\+/ /g' | cut -d ' ' -f 3 | sort -u | wc -l";

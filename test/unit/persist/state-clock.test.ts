@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PersistedState } from '../../../src/core/types';
 import { createLogger } from '../../../src/io/log';
-import { loadState, readBootClock, StateWriter } from '../../../src/io/state-store';
-import { decodeStateFile, encodeStateFile, fromPersisted, toPersisted } from '../../../src/wire/state-file';
+import { loadState, readBootClock, StateWriter } from '../../../src/persist/state-store';
+import { decodeStateFile, encodeStateFile, fromPersisted } from '../../../src/persist/state-file';
+import { toPersisted } from '../../../src/persist/restart-policy';
 
 const PREFIX = 0x0a008000;
 const WALL = 1_700_000_000_000;

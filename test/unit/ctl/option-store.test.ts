@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatOptionStore, formatOptionStoreJson, parseOptionStore, renderOptionStore } from '../../../src/present/option-store';
+import { formatOptionStore, formatOptionStoreJson, parseOptionStore, renderOptionStore } from '../../../src/ctl/option-store';
 import { fakeView, labConfig, readVector } from './fixtures';
 
 const u8 = (...b: number[]): Uint8Array => Uint8Array.from(b);

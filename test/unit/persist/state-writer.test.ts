@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LEASE_STATES, type CompactSnapshot, type PersistedState } from '../../../src/core/types';
 import { createLogger } from '../../../src/io/log';
-import { StateWriter } from '../../../src/io/state-store';
-import { decodeStateFile } from '../../../src/wire/state-file';
+import { StateWriter } from '../../../src/persist/state-store';
+import { decodeStateFile } from '../../../src/persist/state-file';
 
 const STATE: PersistedState = {
   version: 1,

@@ -4,7 +4,7 @@
 // block size 32 that was 2048 lines of mostly zeros. Parsed back for --json.
 
 import type { CoreView } from '../core/types';
-import { C_COUNTERS, type Statistics } from '../io/stats';
+import { C_COUNTERS, type Statistics } from '../driver/stats';
 import { err, ok, type Result } from '../wire/result';
 
 export type StatisticsListing = readonly (readonly [name: string, value: number])[];

@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync, readFileSync 
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startControlServer, type ControlServer } from '../../../src/io/control-server';
+import { startControlServer, type ControlServer } from '../../../src/ctl/server';
 import { createLogger } from '../../../src/io/log';
-import { formatBlockTable } from '../../../src/present/block-table';
-import { formatOptionStore } from '../../../src/present/option-store';
-import { block, fakeApi, fakeView, labConfig, readVector, VECTORS, type FakeApi } from '../present/fixtures';
+import { formatBlockTable } from '../../../src/ctl/block-table';
+import { formatOptionStore } from '../../../src/ctl/option-store';
+import { block, fakeApi, fakeView, labConfig, readVector, VECTORS, type FakeApi } from './fixtures';
 
 const silent = createLogger(0, () => undefined);
 let dir: string;

@@ -1,9 +1,9 @@
 // What the running daemon offers to its presenters: the control socket
-// (io/control-server.ts) and the ubus object (ubus/ddhcpd-object.ts). They read
+// (ctl/server.ts) and the ubus object (ubus/ddhcpd-object.ts). They read
 // state and ask for changes through this interface only, never through the core.
 
-import type { CoreView, Millis, OptionEntry } from './core/types';
-import type { Statistics } from './io/stats';
+import type { CoreView, Millis, OptionEntry } from '../core/types';
+import type { Statistics } from './stats';
 
 export interface InterfaceStatus {
   readonly role: 'client' | 'server';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { C_COUNTERS, ddhcpCounter, dhcpCounter } from '../../../src/io/stats';
+import { C_COUNTERS, ddhcpCounter, dhcpCounter } from '../../../src/driver/stats';
 
 test('every DDHCP command maps to its C counter in each direction, on the right channel', () => {
   assert.equal(ddhcpCounter('send', 1), 'mcast.send_updateclaim');

@@ -3,26 +3,26 @@
 // one timer from core.nextDeadline(). Sockets follow the interfaces as netlink
 // reports them; the core keeps its blocks and leases while they are away.
 
-import type { Core, CoreView, Input, Millis, OptionEntry } from './core/types';
-import { createCore } from './core/node';
-import { toCoreConfig, type DaemonConfig } from './config/config';
-import { changedSettings } from './config/options';
+import type { Core, CoreView, Input, Millis, OptionEntry } from '../core/types';
+import { createCore } from '../core/node';
+import { toCoreConfig, type DaemonConfig } from '../config/config';
+import { changedSettings } from '../config/options';
 import type { DaemonApi, InterfaceStatus } from './daemon-api';
-import { createCryptoRng, monotonicNow, wallNow } from './io/clock';
-import { openDhcpSocket, type DhcpSocket } from './io/dhcp-socket';
-import { HookRunner } from './io/hooks';
-import { InterfaceSocket } from './io/interface-socket';
-import type { Logger } from './io/log';
-import { openMeshSockets, type MeshChannel, type MeshSockets } from './io/mesh-sockets';
-import { watchInterfaces, type InterfaceState, type InterfaceWatcher } from './io/netlink';
-import { MeshBacklog } from './io/mesh-backlog';
-import { countDdhcpSend, performEffects, type Sink } from './io/perform';
-import { ensureStateDir, loadOrCreateNodeId, loadState, StateWriter } from './io/state-store';
-import { ddhcpCounter, dhcpCounter, Statistics } from './io/stats';
-import { DeadlineTimer } from './io/timer';
-import { decodeDdhcp } from './wire/ddhcp';
-import { decodeDhcp } from './wire/dhcp';
-import { getMessageType } from './wire/dhcp-options';
+import { createCryptoRng, monotonicNow, wallNow } from '../io/clock';
+import { openDhcpSocket, type DhcpSocket } from '../io/dhcp-socket';
+import { HookRunner } from '../io/hooks';
+import { InterfaceSocket } from '../io/interface-socket';
+import type { Logger } from '../io/log';
+import { openMeshSockets, type MeshChannel, type MeshSockets } from '../io/mesh-sockets';
+import { watchInterfaces, type InterfaceState, type InterfaceWatcher } from '../io/netlink';
+import { MeshBacklog } from './mesh-backlog';
+import { countDdhcpSend, performEffects, type Sink } from './perform';
+import { ensureStateDir, loadOrCreateNodeId, loadState, StateWriter } from '../persist/state-store';
+import { ddhcpCounter, dhcpCounter, Statistics } from './stats';
+import { DeadlineTimer } from '../io/timer';
+import { decodeDdhcp } from '../wire/ddhcp';
+import { decodeDhcp } from '../wire/dhcp';
+import { getMessageType } from '../wire/dhcp-options';
 
 /** The command byte of a DDHCP header (test/vectors/ddhcp-vectors/README.md, "Wire format"). */
 const DDHCP_COMMAND_OFFSET = 14;

@@ -1,22 +1,22 @@
 // The control socket: a unix stream socket speaking the C ddhcpd's request
-// bytes (wire/control.ts), one request per connection, reply then close. Owns
+// bytes (codec.ts), one request per connection, reply then close. Owns
 // the socket file, per-connection timers and the connection bound; state is
 // read and changed only through DaemonApi.
 
 import { lstat, unlink, chmod } from 'node:fs/promises';
 import net from 'node:net';
-import type { DaemonApi } from '../daemon-api';
-import { formatBlockTable } from '../present/block-table';
-import { formatOptionStore } from '../present/option-store';
-import { formatStatistics } from '../present/statistics';
+import type { DaemonApi } from '../driver/daemon-api';
+import { formatBlockTable } from './block-table';
+import { formatOptionStore } from './option-store';
+import { formatStatistics } from './statistics';
 import {
   decodeControlRequest,
   describeControlDecodeError,
   measureControlRequest,
   MAX_CONTROL_REQUEST_BYTES,
   type ControlRequest,
-} from '../wire/control';
-import type { Logger } from './log';
+} from './codec';
+import type { Logger } from '../io/log';
 
 export interface ControlServerOptions {
   readonly path: string;

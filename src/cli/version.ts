@@ -4,6 +4,6 @@
 // (OpenWrt's build needs PKG_VERSION there); test/unit/version.test.ts holds
 // the two equal.
 
-import { version } from '../package.json';
+import { version } from '../../package.json';
 
 export const VERSION: string = version;

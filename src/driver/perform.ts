@@ -8,7 +8,7 @@ import { encodeDdhcp } from '../wire/ddhcp';
 import type { DhcpMessage } from '../wire/dhcp-message';
 import { encodeDhcp } from '../wire/dhcp';
 import { getMessageType } from '../wire/dhcp-options';
-import { LogLevel, type Logger } from './log';
+import { LogLevel, type Logger } from '../io/log';
 import { ddhcpCounter, dhcpCounter, type Statistics } from './stats';
 
 export interface Sink {

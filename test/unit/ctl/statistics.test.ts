@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { C_COUNTERS, EXTRA_COUNTERS, Statistics, type CounterName } from '../../../src/io/stats';
-import { formatStatistics, formatStatisticsJson, parseStatistics } from '../../../src/present/statistics';
+import { C_COUNTERS, EXTRA_COUNTERS, Statistics, type CounterName } from '../../../src/driver/stats';
+import { formatStatistics, formatStatisticsJson, parseStatistics } from '../../../src/ctl/statistics';
 import { fakeView, labBlocksNode1, labConfig, readVector } from './fixtures';
 
 function statsFrom(text: string): Statistics {
