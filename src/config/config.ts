@@ -25,6 +25,8 @@ export interface DaemonConfig {
   /** Lease time in seconds when set outside the option list (UCI lease_time); option 51 wins. */
   readonly leaseTimeSec: number | undefined;
   readonly clientInterface: string;
+  /** Where ARP probes go out and come back; undefined: the client interface. */
+  readonly probeInterface: string | undefined;
   readonly serverInterface: string;
   readonly controlPath: string;
   readonly hook: string | undefined;
@@ -50,6 +52,7 @@ export const DEFAULTS: DaemonConfig = {
   options: [],
   leaseTimeSec: undefined,
   clientInterface: 'client0',
+  probeInterface: undefined,
   serverInterface: 'server0',
   controlPath: '/tmp/ddhcpd_ctl',
   hook: undefined,

@@ -183,6 +183,10 @@ export const SETTINGS: readonly SettingSpec[] = [
     help: 'ARP probe before offering a fresh address on the client link, 0 to offer at once', packageDefault: '500', reload: 'protocol',
   }),
   setting({
+    key: 'probeInterface', flag: '--probe-interface <iface>', uci: 'probe_interface', parse: ifname,
+    help: 'interface the ARP probes go out on (Gluon: br-client)', defaultText: 'the client interface', reload: 'start',
+  }),
+  setting({
     key: 'learning', flag: '-L', flagForm: { kind: 'switch', value: false }, uci: 'learning', parse: parseBoolean,
     help: 'skip the learning phase', packageDefault: '1', reload: 'start',
   }),

@@ -73,7 +73,7 @@ export class Daemon implements DaemonApi {
       noun: 'DHCP socket',
       openedLine: (name) => `serving DHCP on ${name}`,
       open: (name) => openDhcpSocket(name, (b) => this.onDhcpPacket(b), (e) => log.once(`dhcp-err-${e.message}`, 1, `DHCP socket: ${e.message}`), undefined,
-        cfg.probeMs > 0 ? (ip, mac) => this.feed({ kind: 'probeReply', ip, mac }) : undefined),
+        cfg.probeMs > 0 ? { ifname: cfg.probeInterface ?? name, onAnswer: (ip, mac) => this.feed({ kind: 'probeReply', ip, mac }) } : undefined),
       latest: (name) => this.ifStates.get(name),
       onState: (state) => this.feed({ kind: 'link', clientAddress: clientAddressOf(state) }),
       log,

@@ -21,7 +21,10 @@ import { isTable, lookup, type Json, type JsonTable } from './site-json';
  * is a port of that bridge, and a socket bound to a bridge port receives
  * nothing (the bridge takes every frame), so with `-i bat0` nodes never hear
  * each other; test/netns/gluon.test.ts builds that topology. The older Gluon
- * package ran the C daemon on br-client for the mesh too.
+ * package ran the C daemon on br-client for the mesh too. ARP probes also go out
+ * on br-client, with the node's own MAC: Gluon keeps every frame from or to the
+ * next-node MAC off bat0 (gluon-mesh-batman-adv's next-node rules), so a probe
+ * from local-node would reach this node's clients only, not the mesh's.
  */
 export const NEXT_NODE_INTERFACE = 'local-node';
 export const CLIENT_BRIDGE = 'br-client';
@@ -65,6 +68,7 @@ export const SITE_OPTIONS: readonly SiteOption[] = [
 const FIXED_MAIN: ReadonlyMap<string, string> = new Map([
   ['client_interface', NEXT_NODE_INTERFACE],
   ['server_interface', CLIENT_BRIDGE],
+  ['probe_interface', CLIENT_BRIDGE],
 ]);
 
 /** Ours: router (3) and DNS (6) other than next_node.ip4, or false for none (siteOptions). */

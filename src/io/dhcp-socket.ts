@@ -8,6 +8,7 @@ import { getSystemErrorName } from 'node:util';
 import type { DhcpDestination, Ipv4 } from '../core/types';
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from '../wire/dhcp-message';
 import { openArpProber, type ArpProber } from './arp-probe';
+import { monotonicNow } from './clock';
 import { closeReceiver, openUdp4, receiveDatagrams, sendDatagram4 } from './native';
 
 export interface DhcpSocket {
@@ -19,6 +20,8 @@ export interface DhcpSocket {
 }
 
 const BROADCAST = 0xffffffff;
+/** How often a missing probe interface is tried again (it may come up after the daemon). */
+const PROBE_REOPEN_MS = 5_000;
 const RECEIVE_BUFFER_BYTES = 1 << 20;
 /** The largest UDP payload: no datagram is ever cut short. */
 const DATAGRAM_BYTES = 65_536;
@@ -26,16 +29,18 @@ const DATAGRAM_BYTES = 65_536;
 /**
  * `onMessage` gets a view of a buffer the next datagram overwrites: decode (which
  * copies) before returning. Resolves once bound; rejects with the step that failed.
- * With `onProbeAnswer`, an ARP socket on the same interface carries the probes; if
- * it cannot be opened the error goes to onError and probes fail (offers then wait
- * the probe time unprobed, counted as drops).
+ * With `probes`, an ARP socket on probes.ifname carries the probes (the client
+ * interface, or on Gluon the client bridge: local-node's next-node MAC does not
+ * cross the mesh). If it cannot be opened the error goes to onError and probes
+ * fail (offers then wait the probe time unprobed, counted as drops); the next
+ * probe at least PROBE_REOPEN_MS later tries again.
  */
 export function openDhcpSocket(
   ifname: string,
   onMessage: (bytes: Uint8Array) => void,
   onError: (err: Error) => void,
   port = DHCP_SERVER_PORT,
-  onProbeAnswer?: (ip: Ipv4, mac: Uint8Array) => void,
+  probes?: { readonly ifname: string; readonly onAnswer: (ip: Ipv4, mac: Uint8Array) => void },
 ): Promise<DhcpSocket> {
   let fd: number;
   try {
@@ -49,13 +54,18 @@ export function openDhcpSocket(
     else onError(new Error(`receive: ${getSystemErrorName(length)}`));
   });
   let arp: ArpProber | undefined;
-  if (onProbeAnswer !== undefined) {
+  let arpTriedAt = -Infinity;
+  const arpSocket = (): ArpProber | undefined => {
+    if (arp !== undefined || probes === undefined || monotonicNow() - arpTriedAt < PROBE_REOPEN_MS) return arp;
+    arpTriedAt = monotonicNow();
     try {
-      arp = openArpProber(ifname, onProbeAnswer, onError);
+      arp = openArpProber(probes.ifname, probes.onAnswer, onError);
     } catch (e) {
-      onError(new Error(`no ARP probes: ${e instanceof Error ? e.message : String(e)}`));
+      onError(new Error(`no ARP probes on ${probes.ifname}: ${e instanceof Error ? e.message : String(e)}`));
     }
-  }
+    return arp;
+  };
+  arpSocket();
   let closed = false;
   return Promise.resolve({
     send(bytes, to) {
@@ -71,7 +81,8 @@ export function openDhcpSocket(
       return false;
     },
     probe(ip) {
-      return !closed && arp !== undefined && arp.probe(ip);
+      if (closed) return false;
+      return arpSocket()?.probe(ip) ?? false;
     },
     close() {
       if (closed) return;

@@ -20,7 +20,8 @@ import { parseIpv4 } from '../../src/config/parse';
 import { formatIpv4 } from '../../src/wire/bytes';
 import { parseUciFile } from '../../src/gluon/uci-file';
 import { mapUciConfig } from '../../src/ubus/uci-schema';
-import { blockRows, nodeIdOf } from './ctl-text';
+import { DhcpClient } from './clients';
+import { blockRows, nodeIdOf, ownBlocks, statistic } from './ctl-text';
 import { Lab, REPO, sh, sleep, waitFor, type DaemonHandle } from './lab';
 
 const SITE = path.join(REPO, 'test/fixtures/gluon/single-domain');
@@ -41,6 +42,8 @@ function flagsFor(s: Partial<DaemonConfig>): string[] {
   put('-n', s.needlessTimeoutSec);
   put('-c', s.clientInterface);
   put('-i', s.serverInterface);
+  put('--probe-ms', s.probeMs);
+  put('--probe-interface', s.probeInterface);
   if (s.learning === false) out.push('-L');
   for (const o of s.options ?? []) out.push('-o', `${o.code}:${o.payload.length}:${[...o.payload].join('.')}`);
   if (s.leaseTimeSec !== undefined) out.push('-o', `51:4:${formatIpv4(s.leaseTimeSec)}`);
@@ -134,6 +137,28 @@ describe('two Gluon nodes configured from site.json', { timeout: 180_000 }, () =
     const knows = (h: DaemonHandle, other: string): boolean => blockRows(lab, h).some((r) => r.owner === other);
     await waitFor('node 1 to claim a block node 0 knows of', () => knows(d0, id1), 20_000, 200);
     await waitFor('node 0\'s blocks to be known at node 1', () => knows(d1, id0), 20_000, 200);
+  });
+
+  // A client of node 1 holds an address of a block node 0 owns (as after node 0 lost its
+  // state). Node 0's probe goes out on br-client with the node's own MAC and crosses the
+  // mesh; from local-node it could not, as Gluon drops the next-node MAC on bat0.
+  test('the ARP probe crosses the mesh: an address a client of another node holds is not offered', async () => {
+    const d0 = daemons[0] as DaemonHandle;
+    assert.ok(args.includes('--probe-interface') && args[args.indexOf('--probe-interface') + 1] === 'br-client', args.join(' '));
+    const held = events(clientLog).find((e) => e['state'] === 'bound')?.['ip'];
+    const start = parseIpv4('10.116.224.0');
+    assert.ok(start.ok);
+    const candidates = [...ownBlocks(lab, d0)].flatMap((b) => [0, 1, 2, 3].map((k) => formatIpv4(start.value + b * 4 + k)))
+      .filter((ip) => ip !== held && ip !== '10.116.224.0');
+    const squatted = candidates.at(-1);
+    assert.ok(squatted !== undefined, 'node 0 owns a block');
+    const squatter = lab.addClient(1);
+    sh('ip', ['-n', squatter.ns, 'addr', 'add', `${squatted}/${NEXT_NODE.prefixLen}`, 'dev', 'eth0']);
+    const answeredBefore = statistic(lab, d0, 'arp.probe_answered');
+    const newcomer = DhcpClient.udhcpc(lab, lab.addClient(0).ns, ['-r', squatted]);
+    const got = await newcomer.waitBound(30_000);
+    assert.notEqual(got, squatted, d0.log);
+    assert.equal(statistic(lab, d0, 'arp.probe_answered'), answeredBefore + 1);
   });
 
   test('follow-gateway: router and DNS become the address of the gateway batman-adv selected (recorded batctl tables)', async () => {

@@ -107,6 +107,7 @@ test('single-domain site: /etc/config/ddhcpd from site.json, accepted by the dae
     assert.deepEqual(main(first.config), {
       enabled: '1', network: '10.116.224.0/20', block_size_pow: '2', block_timeout: '300', lease_time: '300',
       spare_leases: '2', tentative_timeout: '15', probe_ms: '500', client_interface: 'local-node', server_interface: 'br-client',
+      probe_interface: 'br-client',
       // Kept from the package default: the site has no say in them.
       needless_timeout: '300', learning: '1', control_path: '/tmp/ddhcpd_ctl', log_level: '2',
     });

@@ -14,6 +14,7 @@
  * targets with the target's cc and node's headers, no C++ runtime.
  */
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <stdio.h>
@@ -177,8 +178,19 @@ static napi_value open_udp4(napi_env env, napi_callback_info info) {
 /*
  * openArp(ifname: string): number
  * A non-blocking packet socket for ARP frames (without their Ethernet header) on
- * one device. Returns the fd; throws an Error naming the step that failed.
+ * one device, taking only frames addressed to the device itself: the answers to
+ * our probes are unicast to us, and on a mesh bridge every client's broadcast ARP
+ * would otherwise wake the daemon. Returns the fd; throws an Error naming the
+ * step that failed.
  */
+static struct sock_filter host_only_code[] = {
+  BPF_STMT(BPF_LD | BPF_B | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+  BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_HOST, 0, 1),
+  BPF_STMT(BPF_RET | BPF_K, 0xffff),
+  BPF_STMT(BPF_RET | BPF_K, 0),
+};
+static const struct sock_fprog host_only = { sizeof host_only_code / sizeof host_only_code[0], host_only_code };
+
 static napi_value open_arp(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -196,8 +208,14 @@ static napi_value open_arp(napi_env env, napi_callback_info info) {
   }
   index = if_nametoindex(name);
   if (index == 0) return throw_errno(env, "if_nametoindex", errno);
-  fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
+  /* Protocol 0 receives nothing until the filter is in place: no broadcast slips in before it. */
+  fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "socket(AF_PACKET)", errno);
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &host_only, sizeof host_only) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "SO_ATTACH_FILTER", err);
+  }
   memset(&at, 0, sizeof at);
   at.sll_family = AF_PACKET;
   at.sll_protocol = htons(ETH_P_ARP);

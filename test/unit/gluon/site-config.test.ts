@@ -60,7 +60,7 @@ test('single-domain site: main from the ddhcpd section, Gluon\'s local-node and 
   const s = written({ site: SINGLE, domain: undefined, node: undefined });
   assert.deepEqual(options(s, 'main'), {
     network: '10.116.224.0/20', block_size_pow: '2', block_timeout: '300', lease_time: '300',
-    spare_leases: '2', tentative_timeout: '15', probe_ms: '500', client_interface: 'local-node', server_interface: 'br-client', enabled: '1',
+    spare_leases: '2', tentative_timeout: '15', probe_ms: '500', client_interface: 'local-node', server_interface: 'br-client', probe_interface: 'br-client', enabled: '1',
   });
   const payload = (name: string): unknown => options(s, name)['payload'];
   assert.equal(payload('site_subnet_mask'), '255.255.128.0', 'prefix4 is a /17');
