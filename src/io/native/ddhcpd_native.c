@@ -44,6 +44,26 @@ static int fd_arg(napi_env env, napi_value value, int32_t *fd) {
   return 0;
 }
 
+/* Reads the (fd, bytes) a send call starts with; throws a TypeError and returns 0 when they are not. */
+static int send_args(napi_env env, const napi_value *argv, int32_t *fd, void **data, size_t *length) {
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (!fd_arg(env, argv[0], fd)) return 0;
+  if (napi_get_typedarray_info(env, argv[1], &type, length, data, &buffer, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "bytes must be a Uint8Array");
+    return 0;
+  }
+  return 1;
+}
+
+/* What a send returns to JS: 0, or the errno of the failed send. */
+static napi_value send_result(napi_env env, int err) {
+  napi_value result;
+  if (napi_create_int32(env, err, &result) != napi_ok) return NULL;
+  return result;
+}
+
 /* bindToDevice(fd: number, ifname: string): void; an empty name unbinds. */
 static napi_value bind_to_device(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -82,24 +102,16 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
   int32_t fd;
   uint32_t ip;
   uint32_t port;
-  napi_typedarray_type type;
   size_t length;
   void *data;
-  napi_value buffer;
-  size_t offset;
   struct sockaddr_in to;
-  napi_value result;
   int err = 0;
 
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4) {
     napi_throw_type_error(env, NULL, "sendTo(fd, bytes, ipv4, port) takes four arguments");
     return NULL;
   }
-  if (!fd_arg(env, argv[0], &fd)) return NULL;
-  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "bytes must be a Uint8Array");
-    return NULL;
-  }
+  if (!send_args(env, argv, &fd, &data, &length)) return NULL;
   if (napi_get_value_uint32(env, argv[2], &ip) != napi_ok || napi_get_value_uint32(env, argv[3], &port) != napi_ok || port > 65535) {
     napi_throw_type_error(env, NULL, "ipv4 must be a 32-bit number and port below 65536");
     return NULL;
@@ -109,8 +121,7 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
   to.sin_port = htons((uint16_t)port);
   to.sin_addr.s_addr = htonl(ip);
   if (sendto(fd, data, length, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&to, sizeof to) < 0) err = errno;
-  if (napi_create_int32(env, err, &result) != napi_ok) return NULL;
-  return result;
+  return send_result(env, err);
 }
 
 /*
@@ -263,24 +274,16 @@ static napi_value send_arp(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   int32_t fd;
-  napi_typedarray_type type;
   size_t length;
   void *data;
-  napi_value buffer;
-  size_t offset;
   struct sockaddr_ll to;
-  napi_value result;
   int err;
 
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) {
     napi_throw_type_error(env, NULL, "sendArp(fd, bytes) takes two arguments");
     return NULL;
   }
-  if (!fd_arg(env, argv[0], &fd)) return NULL;
-  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "bytes must be a Uint8Array");
-    return NULL;
-  }
+  if (!send_args(env, argv, &fd, &data, &length)) return NULL;
   err = bound_link(fd, &to);
   if (err == 0) {
     to.sll_family = AF_PACKET;
@@ -288,8 +291,7 @@ static napi_value send_arp(napi_env env, napi_callback_info info) {
     memset(to.sll_addr, 0xff, ETH_ALEN);
     if (sendto(fd, data, length, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&to, sizeof to) < 0) err = errno;
   }
-  if (napi_create_int32(env, err, &result) != napi_ok) return NULL;
-  return result;
+  return send_result(env, err);
 }
 
 typedef struct {
