@@ -9,14 +9,13 @@
 import type { Core, CoreConfig, CoreEvent, DhcpDestination, Effect, Input, Ipv4, Millis } from '../core/types';
 import { createLogger } from '../io/log';
 import { performEffects, type Sink } from '../io/perform';
-import { formatIpv4, formatMac } from '../wire/bytes';
 import { AddressTracker } from './addresses';
 import { BatchedDelivery } from './batched-delivery';
-import { DhcpClient, type ClientStep, type Lease } from './dhcp-client';
 import { EventQueue } from './event-queue';
 import { Network } from './network';
 import { OwnershipTracker } from './ownership';
 import { createRng, type SimRng } from './rng';
+import { SimClients, type SimClient } from './sim-clients';
 import { loadStateFile, nodeAddress, saveStateFile, SimNode } from './sim-node';
 import { SimInvariantError, type SimCounters, type SimEvent, type SimOptions } from './sim-types';
 
@@ -25,18 +24,10 @@ const MAX_SPINS = 10000;
 /** The daemon's log lines are of no use in a simulation of a thousand nodes. */
 const SILENT = createLogger(-1, () => undefined);
 
-export interface SimClient {
-  readonly index: number;
-  readonly model: DhcpClient;
-  /** The node whose client interface it is attached to. */
-  node: number;
-  gen: number;
-}
-
 export class Simulator {
   now: Millis = 0;
   readonly nodes: SimNode[] = [];
-  readonly clients: SimClient[] = [];
+  readonly clients: readonly SimClient[];
   readonly network: Network;
   readonly ownership: OwnershipTracker;
   readonly addresses = new AddressTracker();
@@ -46,9 +37,8 @@ export class Simulator {
   };
   private readonly queue = new EventQueue<SimEvent>();
   private readonly byAddress = new Map<string, number>();
-  private readonly byMac = new Map<string, number>();
   private readonly rng: SimRng;
-  private readonly clientRng: SimRng;
+  private readonly simClients: SimClients;
   /** 1 while the node runs, per node index: a wave reads it for each of up to 999 receivers. */
   private readonly running: number[] = [];
   private readonly batches: BatchedDelivery;
@@ -56,7 +46,8 @@ export class Simulator {
   constructor(readonly options: SimOptions) {
     this.rng = createRng(options.seed);
     this.network = new Network(options.network, this.rng.fork());
-    this.clientRng = this.rng.fork();
+    this.simClients = new SimClients(this, this.queue, this.rng.fork());
+    this.clients = this.simClients.all;
     this.ownership = new OwnershipTracker((a, b) => this.network.canHear(a, b), options.conflictWindowMs, options.ownershipJudgement);
     const armTimer = (node: SimNode, next: Millis | undefined): void => this.armTimer(node, next);
     this.batches = new BatchedDelivery(this, this.queue, armTimer, options.deliverAtOnce === true, options.coreConfig.tentativeTimeoutSec * 1000);
@@ -167,42 +158,28 @@ export class Simulator {
 
   /** A new client appears on `node` and starts DORA. */
   addClient(node: number): number {
-    const index = this.clients.length;
-    const mac = Uint8Array.of(0x02, 0x5a, (index >>> 24) & 255, (index >>> 16) & 255, (index >>> 8) & 255, index & 255);
-    const client: SimClient = { index, model: new DhcpClient(mac, this.clientRng.fork(), this.options.clientTiming), node, gen: 0 };
-    this.clients.push(client);
-    this.byMac.set(formatMac(mac), index);
-    this.applyClient(client, client.model.start(this.now));
-    return index;
+    return this.simClients.add(node);
   }
 
   /** The client moves to another node; with `reboot` it re-checks its lease (INIT-REBOOT). */
   roamClient(index: number, node: number, reboot: boolean): void {
-    const client = this.clientAt(index);
-    if (client.model.state === 'off') return;
-    client.node = node;
-    if (reboot) this.applyClient(client, client.model.start(this.now));
+    this.simClients.roam(index, node, reboot);
   }
 
   rebootClient(index: number): void {
-    const client = this.clientAt(index);
-    if (client.model.state !== 'off') this.applyClient(client, client.model.start(this.now));
+    this.simClients.reboot(index);
   }
 
   releaseClient(index: number): void {
-    const client = this.clientAt(index);
-    if (client.model.state !== 'off') this.applyClient(client, client.model.release());
+    this.simClients.release(index);
   }
 
   leaveClient(index: number): void {
-    const client = this.clientAt(index);
-    this.applyClient(client, client.model.leave());
+    this.simClients.leave(index);
   }
 
   clientAt(index: number): SimClient {
-    const client = this.clients[index];
-    if (client === undefined) throw new RangeError(`no client ${index}`);
-    return client;
+    return this.simClients.at(index);
   }
 
   blockOf(ip: Ipv4): number | undefined {
@@ -243,17 +220,10 @@ export class Simulator {
         return;
       case 'flush':
         return this.batches.onFlushEvent(ev.node, ev.gen);
-      case 'dhcpToClient': {
-        const client = this.clients[ev.client];
-        // A client that roamed away meanwhile no longer hears that node's segment.
-        if (client !== undefined && client.node === ev.node) this.applyClient(client, client.model.onReply(ev.msg, this.now));
-        return;
-      }
-      case 'clientTimer': {
-        const client = this.clients[ev.client];
-        if (client !== undefined && client.gen === ev.gen) this.applyClient(client, client.model.onTimer(this.now));
-        return;
-      }
+      case 'dhcpToClient':
+        return this.simClients.onReply(ev.client, ev.node, ev.msg);
+      case 'clientTimer':
+        return this.simClients.onTimer(ev.client, ev.gen);
       case 'action':
         return ev.run();
     }
@@ -361,7 +331,7 @@ export class Simulator {
 
   private sendToClient(node: SimNode, to: DhcpDestination, bytes: Uint8Array): boolean {
     const msg = this.options.transcoder.decodeDhcp(bytes);
-    const client = this.byMac.get(formatMac(msg.chaddr));
+    const client = this.simClients.withMac(msg.chaddr);
     // No relay agents in the simulated mesh: a reply to giaddr reaches nobody.
     if (client === undefined || to.kind === 'relay') {
       this.counters.strayReplies++;
@@ -395,32 +365,5 @@ export class Simulator {
     if (core.view().counts().leasesFree < this.options.coreConfig.spareLeases) return;
     node.readyThisRun = true;
     if (node.firstReadyDelayMs === undefined && node.startedAt !== undefined) node.firstReadyDelayMs = this.now - node.startedAt;
-  }
-
-  private applyClient(client: SimClient, step: ClientStep): void {
-    if (step.dropped !== undefined) this.addresses.unbind(step.dropped, client.index);
-    if (step.bound !== undefined) this.onBound(client, step.bound);
-    if (step.waitedMs !== undefined) this.counters.waits.push({ since: this.now - step.waitedMs, ms: step.waitedMs });
-    if (step.wakeAt !== undefined) {
-      client.gen++;
-      this.queue.push(Math.max(step.wakeAt, this.now), { kind: 'clientTimer', client: client.index, gen: client.gen });
-    }
-    if (step.send !== undefined) {
-      const wire = this.options.transcoder.dhcp(step.send);
-      this.counters.dhcpToServer++;
-      this.queue.push(this.now + this.options.clientLatencyMs, { kind: 'dhcpToNode', node: client.node, msg: wire.msg });
-    }
-  }
-
-  private onBound(client: SimClient, lease: Lease): void {
-    this.counters.acks++;
-    const block = this.blockOf(lease.ip);
-    if (block === undefined) this.fail(`client ${client.index} was ACKed ${formatIpv4(lease.ip)}, outside the network`);
-    const owners = this.ownership.ownersOf(block).length;
-    if (owners === 0) this.counters.ackInUnownedBlock++;
-    const dup = this.addresses.bind(lease.ip, client.index, lease.expiresAt, this.ownership.epochOf(block), owners > 1, this.now);
-    if (dup !== undefined && (dup.cause === 'bug' || this.options.strictDuplicates === true) && this.options.failOnDuplicate) {
-      this.fail(`${formatIpv4(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (${dup.cause}; block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
-    }
   }
 }
