@@ -127,22 +127,26 @@ export class BatchedDelivery {
     return out ?? NOBODY;
   }
 
-  /** Before its timer is due and holding none of the blocks, the node's core would do nothing with it but note it. */
-  mayKeep(to: number, holders: readonly number[]): boolean {
-    return this.batchable[to] === 1 && this.sim.now < (this.timerAt[to] as number) && (holders.length === 0 || !holders.includes(to));
+  /**
+   * Before its timer is due and holding none of the blocks, the node's core would do nothing
+   * with a delivery at `now` but note it. (The caller passes the clock: a wave asks this for
+   * each of up to 999 receivers.)
+   */
+  mayKeep(to: number, holders: readonly number[], now: Millis): boolean {
+    return this.batchable[to] === 1 && now < (this.timerAt[to] as number) && (holders.length === 0 || !holders.includes(to));
   }
 
-  /** A record of `input` delivered now, for keepBack; one serves every receiver of a wave. */
-  record(input: Input): number {
+  /** A record of `input` delivered at `now`, for keepBack; one serves every receiver of a wave. */
+  record(input: Input, now: Millis): number {
     this.log ??= new DeliveryLog(this.sim.nodes.length, () => this.oldestKept());
-    return this.log.append(this.sim.now, input);
+    return this.log.append(now, input);
   }
 
-  /** Keeps record `rec` back for node `to`, to be handed over within keep.withinMs. */
-  keepBack(to: number, rec: number, keep: KeepBack): void {
+  /** Keeps record `rec`, delivered at `now`, back for node `to`, to be handed over within keep.withinMs. */
+  keepBack(to: number, rec: number, keep: KeepBack, now: Millis): void {
     (this.log as DeliveryLog).mark(rec, to);
     if ((this.firstKept[to] as number) < 0) this.firstKept[to] = rec;
-    const by = this.sim.now + keep.withinMs;
+    const by = now + keep.withinMs;
     if (by >= (this.keptUntil[to] as number)) return;
     this.keptUntil[to] = by;
     // The node's timer comes first otherwise, and hands the batch over then.

@@ -211,7 +211,8 @@ export class Simulator {
         if (this.running[ev.to] !== 1 || !this.network.canHear(ev.from, ev.to)) return;
         const keep = ev.keep;
         const batches = this.batches;
-        if (keep !== undefined && batches.mayKeep(ev.to, batches.holdersOf(keep, ev.from))) batches.keepBack(ev.to, batches.record(ev.input), keep);
+        const now = this.now;
+        if (keep !== undefined && batches.mayKeep(ev.to, batches.holdersOf(keep, ev.from), now)) batches.keepBack(ev.to, batches.record(ev.input, now), keep, now);
         else this.deliverNow(ev.to, ev.input);
         return;
       }
@@ -236,6 +237,7 @@ export class Simulator {
     const holders = batches.holdersOf(keep, ev.from);
     let rec = -1;
     const { from, count } = ev;
+    const now = this.now;
     // Receiver (offset + k) mod count, counted up without a division per receiver.
     let to = ev.offset + ev.k0;
     if (to >= count) to -= count;
@@ -243,9 +245,9 @@ export class Simulator {
       if (to === from) continue;
       if (this.running[to] !== 1 || !net.canHear(from, to) || net.isLost()) continue;
       if (net.isDuplicated()) this.queue.push(this.now + net.drawLatency(), { kind: 'ddhcp', to, from, input: ev.input, keep });
-      if (keep !== undefined && batches.mayKeep(to, holders)) {
-        if (rec < 0) rec = batches.record(ev.input);
-        batches.keepBack(to, rec, keep);
+      if (keep !== undefined && batches.mayKeep(to, holders, now)) {
+        if (rec < 0) rec = batches.record(ev.input, now);
+        batches.keepBack(to, rec, keep, now);
       } else this.deliverNow(to, ev.input);
     }
   }
