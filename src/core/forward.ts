@@ -149,15 +149,24 @@ export function forwardRelease(st: NodeState, step: Step, req: DhcpMessage, ip: 
   sendLeaseMessage(st, step, ownerAddress, DdhcpCommand.Release, lease);
 }
 
-/** A peer asks us, the owner, to renew: checked against the lease's MAC and state (C ACKs blindly). */
-export function handleRenewLease(st: NodeState, step: Step, from: string, msg: DdhcpLeaseMessage): void {
+/**
+ * The address a peer's RENEWLEASE or RELEASE names, in the byte order that puts it in our
+ * network, learning the peer's form when only one does; undefined, dropped, when neither does.
+ */
+function peerLeaseAddress(st: NodeState, step: Step, from: string, msg: DdhcpLeaseMessage): Ipv4 | undefined {
   const resolved = resolveAddress(st, msg.lease.addressRaw);
   if (resolved === undefined) {
     drop(step, 'addressOutsideNetwork');
-    return;
+    return undefined;
   }
   if (resolved.certain) rememberForm(st, from, resolved.form);
-  const { ip } = resolved;
+  return resolved.ip;
+}
+
+/** A peer asks us, the owner, to renew: checked against the lease's MAC and state (C ACKs blindly). */
+export function handleRenewLease(st: NodeState, step: Step, from: string, msg: DdhcpLeaseMessage): void {
+  const ip = peerLeaseAddress(st, step, from, msg);
+  if (ip === undefined) return;
   const ref = findSlot(st, ip);
   let ok = false;
   if (ref !== undefined) {
@@ -210,16 +219,12 @@ export function handleLeaseReply(st: NodeState, step: Step, msg: DdhcpLeaseMessa
 
 /** RELEASE from a peer for a client that left a lease of ours elsewhere. */
 export function handleRelease(st: NodeState, step: Step, from: string, msg: DdhcpLeaseMessage): void {
-  const resolved = resolveAddress(st, msg.lease.addressRaw);
-  if (resolved === undefined) {
-    drop(step, 'addressOutsideNetwork');
-    return;
-  }
-  if (resolved.certain) rememberForm(st, from, resolved.form);
-  const ref = findSlot(st, resolved.ip);
+  const ip = peerLeaseAddress(st, step, from, msg);
+  if (ip === undefined) return;
+  const ref = findSlot(st, ip);
   if (ref === undefined || !slotHasMac(ref.own, ref.k, msg.lease.chaddr)) return;
   const code = slotCode(ref.own, ref.k);
   if (code !== OFFERED && code !== LEASED) return;
-  freeLease(st, resolved.ip, ref, step.now);
-  emit(step, { kind: 'released', ip: resolved.ip, mac: formatMac(msg.lease.chaddr) });
+  freeLease(st, ip, ref, step.now);
+  emit(step, { kind: 'released', ip, mac: formatMac(msg.lease.chaddr) });
 }

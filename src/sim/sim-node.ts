@@ -33,7 +33,7 @@ export class SimNode {
   everStarted = false;
   /** The daemon's counters, filled by the shared perform path. */
   readonly stats = new Statistics();
-  /** Where io/perform.ts delivers this node's encoded effects; set by the simulator. */
+  /** Where driver/perform.ts delivers this node's encoded effects; set by the simulator. */
   sink: Sink | undefined;
   mcastPackets = 0;
   mcastBytes = 0;
@@ -64,7 +64,7 @@ export function nodeAddress(index: number): string {
  */
 const SIM_EPOCH_WALL_MS = 1_700_000_000_000;
 
-/** The state file the daemon writes at stop (io/state-store.ts, from the compact snapshot). */
+/** The state file the daemon writes at stop (persist/state-store.ts, from the compact snapshot). */
 export function saveStateFile(core: Core, now: Millis): string {
   const chunks = encodeCompactChunks(core.snapshotCompact(now), SIM_EPOCH_WALL_MS + now, undefined, Number.POSITIVE_INFINITY);
   const decoder = new TextDecoder();

@@ -43,7 +43,7 @@ export interface SimOptions {
   readonly clientTiming?: ClientTiming;
   /**
    * Hand every delivery to its core at once, as the network brings it, instead of keeping
-   * uncontended claims back for a batch (delivery-log.ts). Same results, slower at scale:
+   * uncontended claims back for a batch (batched-delivery.ts). Same results, slower at scale:
    * for the tests that check the two ways agree.
    */
   readonly deliverAtOnce?: boolean;
@@ -86,7 +86,7 @@ export interface SimCounters {
   inputs: number;
   /** Of those, timer inputs: how often a daemon would wake up on its own. */
   timerInputs: number;
-  /** Of those, deliveries kept back and handed over in a batch (delivery-log.ts). */
+  /** Of those, deliveries kept back and handed over in a batch (batched-delivery.ts). */
   keptBack: number;
   mcastPackets: number;
   mcastBytes: number;

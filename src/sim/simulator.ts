@@ -1,46 +1,34 @@
 // Drives N cores on one virtual clock, like quinn's test Pair at mesh scale:
 // pops the next event, hands the core its input with `now`, carries the effects
 // over the simulated network, and checks the invariants after every step.
-// A peer's claim that a node does not contend is kept back in a DeliveryLog and
-// handed over, with its own time, before that node's next input of any other
-// kind (delivery-log.ts); each core still sees exactly the inputs, in the order
+// A peer's claim that a node does not contend is kept back and handed over, with
+// its own time, before that node's next input of any other kind
+// (batched-delivery.ts); each core still sees exactly the inputs, in the order
 // and at the times, it would see if every delivery were handed over at once.
 
-import { makeGeometry, type Geometry } from '../core/ipv4';
 import type { Core, CoreConfig, CoreEvent, DhcpDestination, Effect, Input, Ipv4, Millis } from '../core/types';
-import { DdhcpCommand, type DdhcpMessage } from '../wire/ddhcp-message';
 import { createLogger } from '../io/log';
 import { performEffects, type Sink } from '../driver/perform';
-import { formatIpv4, formatMac } from '../wire/bytes';
 import { AddressTracker } from './addresses';
 import { answerProbe, type ArpClient } from './arp';
-import { DeliveryLog } from './delivery-log';
-import { DhcpClient, type ClientStep, type Lease } from './dhcp-client';
+import { BatchedDelivery } from './batched-delivery';
 import { EventQueue } from './event-queue';
 import { Network } from './network';
 import { OwnershipTracker } from './ownership';
 import { createRng, type SimRng } from './rng';
+import { SimClients, type SimClient } from './sim-clients';
 import { loadStateFile, nodeAddress, saveStateFile, SimNode } from './sim-node';
-import { SimInvariantError, type KeepBack, type SimCounters, type SimEvent, type SimOptions } from './sim-types';
+import { SimInvariantError, type SimCounters, type SimEvent, type SimOptions } from './sim-types';
 
 /** A core that keeps its deadline at or before now after this many timer inputs is spinning. */
 const MAX_SPINS = 10000;
 /** The daemon's log lines are of no use in a simulation of a thousand nodes. */
 const SILENT = createLogger(-1, () => undefined);
-const NOBODY: readonly number[] = Object.freeze([]);
-
-export interface SimClient {
-  readonly index: number;
-  readonly model: DhcpClient;
-  /** The node whose client interface it is attached to. */
-  node: number;
-  gen: number;
-}
 
 export class Simulator {
   now: Millis = 0;
   readonly nodes: SimNode[] = [];
-  readonly clients: SimClient[] = [];
+  readonly clients: readonly SimClient[];
   readonly network: Network;
   readonly ownership: OwnershipTracker;
   readonly addresses = new AddressTracker();
@@ -50,36 +38,20 @@ export class Simulator {
   };
   private readonly queue = new EventQueue<SimEvent>();
   private readonly byAddress = new Map<string, number>();
-  private readonly byMac = new Map<string, number>();
   private readonly rng: SimRng;
-  private readonly clientRng: SimRng;
-  private readonly geo: Geometry;
-  // Per node index, in flat arrays: a wave reads them for each of up to 999 receivers
-  // without touching the receivers' own objects.
-  /** 1 while the node runs. */
+  private readonly simClients: SimClients;
+  /** 1 while the node runs, per node index: a wave reads it for each of up to 999 receivers. */
   private readonly running: number[] = [];
-  /** 1 while the node runs a core whose deliveries may be kept back. */
-  private readonly batchable: number[] = [];
-  /** node.timerAt, Infinity for none. */
-  private readonly timerAt: number[] = [];
-  /** The first record kept back for the node, -1 for none; the time it must have them by. */
-  private readonly firstKept: number[] = [];
-  private readonly keptUntil: number[] = [];
-  private readonly flushGen: number[] = [];
-  /** The node's last Core.heldIndexes(), and the reverse: block -> nodes holding it. */
-  private readonly heldSeen: (readonly number[] | undefined)[] = [];
-  private readonly holders = new Map<number, number[]>();
-  private log: DeliveryLog | undefined;
-  private readonly batchInputs: Input[] = [];
-  private readonly batchTimes: Millis[] = [];
+  private readonly batches: BatchedDelivery;
 
   constructor(readonly options: SimOptions) {
     this.rng = createRng(options.seed);
     this.network = new Network(options.network, this.rng.fork());
-    this.clientRng = this.rng.fork();
+    this.simClients = new SimClients(this, this.queue, this.rng.fork());
+    this.clients = this.simClients.all;
     this.ownership = new OwnershipTracker((a, b) => this.network.canHear(a, b), options.conflictWindowMs, options.ownershipJudgement);
-    const { prefix, prefixLen, blockSizePow } = options.coreConfig;
-    this.geo = makeGeometry(prefix, prefixLen, blockSizePow);
+    const armTimer = (node: SimNode, next: Millis | undefined): void => this.armTimer(node, next);
+    this.batches = new BatchedDelivery(this, this.queue, armTimer, options.deliverAtOnce === true, options.coreConfig.tentativeTimeoutSec * 1000);
   }
 
   // ---- running -------------------------------------------------------------
@@ -104,7 +76,7 @@ export class Simulator {
     }
     this.now = Math.max(this.now, until);
     // Whoever looks at the cores next (audits, tests) sees every delivery made so far.
-    for (let i = 0; i < this.nodes.length; i++) this.flush(i);
+    for (let i = 0; i < this.nodes.length; i++) this.batches.flush(i);
   }
 
   /** Runs `fn` at virtual time `at` (scenario steps: churn, roams, partitions). */
@@ -127,16 +99,7 @@ export class Simulator {
     this.nodes.push(node);
     this.byAddress.set(node.address, index);
     this.running.push(0);
-    this.batchable.push(0);
-    this.timerAt.push(Infinity);
-    this.firstKept.push(-1);
-    this.keptUntil.push(Infinity);
-    this.flushGen.push(0);
-    this.heldSeen.push(undefined);
-    if (this.log !== undefined && this.nodes.length > this.log.nodes) {
-      for (let i = 0; i < index; i++) this.flush(i);
-      this.log = undefined;
-    }
+    this.batches.addNode();
     return index;
   }
 
@@ -154,8 +117,7 @@ export class Simulator {
     node.readyThisRun = false;
     node.everStarted = true;
     this.running[index] = 1;
-    this.batchable[index] = this.options.deliverAtOnce === true ? 0 : 1;
-    this.syncHeld(node, core);
+    this.batches.start(index, core);
     for (const b of core.view().blocks()) if (b.state === 'ours') this.ownership.add(b.index, index, this.now);
     this.handleInput(node, core, { kind: 'link', clientAddress: this.options.serverId });
     this.checkReady(node, core);
@@ -166,7 +128,7 @@ export class Simulator {
     const node = this.nodeAt(index);
     const core = node.core;
     if (core === undefined) return;
-    this.flush(index);
+    this.batches.flush(index);
     node.saved = core.snapshot(this.now);
     node.savedFile = saveStateFile(core, this.now);
     node.stoppedAt = this.now;
@@ -174,9 +136,7 @@ export class Simulator {
     node.timerAt = undefined;
     node.timerGen++;
     this.running[index] = 0;
-    this.batchable[index] = 0;
-    this.timerAt[index] = Infinity;
-    this.setHeld(index, undefined);
+    this.batches.stop(index);
     this.ownership.removeNode(index, this.now);
   }
 
@@ -199,42 +159,28 @@ export class Simulator {
 
   /** A new client appears on `node` and starts DORA. */
   addClient(node: number): number {
-    const index = this.clients.length;
-    const mac = Uint8Array.of(0x02, 0x5a, (index >>> 24) & 255, (index >>> 16) & 255, (index >>> 8) & 255, index & 255);
-    const client: SimClient = { index, model: new DhcpClient(mac, this.clientRng.fork(), this.options.clientTiming), node, gen: 0 };
-    this.clients.push(client);
-    this.byMac.set(formatMac(mac), index);
-    this.applyClient(client, client.model.start(this.now));
-    return index;
+    return this.simClients.add(node);
   }
 
   /** The client moves to another node; with `reboot` it re-checks its lease (INIT-REBOOT). */
   roamClient(index: number, node: number, reboot: boolean): void {
-    const client = this.clientAt(index);
-    if (client.model.state === 'off') return;
-    client.node = node;
-    if (reboot) this.applyClient(client, client.model.start(this.now));
+    this.simClients.roam(index, node, reboot);
   }
 
   rebootClient(index: number): void {
-    const client = this.clientAt(index);
-    if (client.model.state !== 'off') this.applyClient(client, client.model.start(this.now));
+    this.simClients.reboot(index);
   }
 
   releaseClient(index: number): void {
-    const client = this.clientAt(index);
-    if (client.model.state !== 'off') this.applyClient(client, client.model.release());
+    this.simClients.release(index);
   }
 
   leaveClient(index: number): void {
-    const client = this.clientAt(index);
-    this.applyClient(client, client.model.leave());
+    this.simClients.leave(index);
   }
 
   clientAt(index: number): SimClient {
-    const client = this.clients[index];
-    if (client === undefined) throw new RangeError(`no client ${index}`);
-    return client;
+    return this.simClients.at(index);
   }
 
   blockOf(ip: Ipv4): number | undefined {
@@ -250,9 +196,9 @@ export class Simulator {
       case 'timer': {
         const node = this.nodes[ev.node];
         if (node?.core === undefined || node.timerGen !== ev.gen) return;
-        this.flush(ev.node);
+        this.batches.flush(ev.node);
         node.timerAt = undefined;
-        this.timerAt[ev.node] = Infinity;
+        this.batches.noteTimer(ev.node, Infinity);
         this.counters.timerInputs++;
         this.handleInput(node, node.core, { kind: 'timer' });
         const next = node.core?.nextDeadline();
@@ -265,7 +211,9 @@ export class Simulator {
       case 'ddhcp': {
         if (this.running[ev.to] !== 1 || !this.network.canHear(ev.from, ev.to)) return;
         const keep = ev.keep;
-        if (keep !== undefined && this.mayKeep(ev.to, this.holdersOf(keep, ev.from))) this.keepBack(ev.to, this.appendRecord(ev.input), keep);
+        const batches = this.batches;
+        const now = this.now;
+        if (keep !== undefined && batches.mayKeep(ev.to, batches.holdersOf(keep, ev.from), now)) batches.keepBack(ev.to, batches.record(ev.input, now), keep, now);
         else this.deliverNow(ev.to, ev.input);
         return;
       }
@@ -273,19 +221,11 @@ export class Simulator {
         if (this.running[ev.node] === 1) this.deliverNow(ev.node, { kind: 'dhcp', msg: ev.msg });
         return;
       case 'flush':
-        if (this.flushGen[ev.node] === ev.gen) this.flush(ev.node);
-        return;
-      case 'dhcpToClient': {
-        const client = this.clients[ev.client];
-        // A client that roamed away meanwhile no longer hears that node's segment.
-        if (client !== undefined && client.node === ev.node) this.applyClient(client, client.model.onReply(ev.msg, this.now));
-        return;
-      }
-      case 'clientTimer': {
-        const client = this.clients[ev.client];
-        if (client !== undefined && client.gen === ev.gen) this.applyClient(client, client.model.onTimer(this.now));
-        return;
-      }
+        return this.batches.onFlushEvent(ev.node, ev.gen);
+      case 'dhcpToClient':
+        return this.simClients.onReply(ev.client, ev.node, ev.msg);
+      case 'clientTimer':
+        return this.simClients.onTimer(ev.client, ev.gen);
       case 'action':
         return ev.run();
     }
@@ -293,10 +233,12 @@ export class Simulator {
 
   private deliverWave(ev: Extract<SimEvent, { kind: 'mcast' }>): void {
     const net = this.network;
+    const batches = this.batches;
     const keep = ev.keep;
-    const holders = keep === undefined ? NOBODY : this.holdersOf(keep, ev.from);
+    const holders = batches.holdersOf(keep, ev.from);
     let rec = -1;
     const { from, count } = ev;
+    const now = this.now;
     // Receiver (offset + k) mod count, counted up without a division per receiver.
     let to = ev.offset + ev.k0;
     if (to >= count) to -= count;
@@ -304,9 +246,9 @@ export class Simulator {
       if (to === from) continue;
       if (this.running[to] !== 1 || !net.canHear(from, to) || net.isLost()) continue;
       if (net.isDuplicated()) this.queue.push(this.now + net.drawLatency(), { kind: 'ddhcp', to, from, input: ev.input, keep });
-      if (keep !== undefined && this.mayKeep(to, holders)) {
-        if (rec < 0) rec = this.appendRecord(ev.input);
-        this.keepBack(to, rec, keep);
+      if (keep !== undefined && batches.mayKeep(to, holders, now)) {
+        if (rec < 0) rec = batches.record(ev.input, now);
+        batches.keepBack(to, rec, keep, now);
       } else this.deliverNow(to, ev.input);
     }
   }
@@ -314,7 +256,7 @@ export class Simulator {
   /** Hands the node what was kept back for it, then `input`. */
   private deliverNow(index: number, input: Input): void {
     const node = this.nodes[index] as SimNode;
-    this.flush(index);
+    this.batches.flush(index);
     this.handleInput(node, node.core as Core, input);
   }
 
@@ -323,126 +265,16 @@ export class Simulator {
     const effects = core.handle(input, this.now);
     if (effects.length > 0) this.perform(node, core, effects);
     this.armTimer(node, core.nextDeadline());
-    this.syncHeld(node, core);
+    this.batches.syncHeld(node.index, core);
   }
 
   private armTimer(node: SimNode, next: Millis | undefined): void {
     if (next === node.timerAt) return;
     node.timerAt = next;
-    this.timerAt[node.index] = next ?? Infinity;
+    this.batches.noteTimer(node.index, next ?? Infinity);
     node.timerGen++;
     // Ranked: a timer armed when a batch is handed over sorts where one armed at once would.
     if (next !== undefined) this.queue.pushRanked(Math.max(next, this.now), node.index, { kind: 'timer', node: node.index, gen: node.timerGen });
-  }
-
-  // ---- deliveries kept back -------------------------------------------------
-
-  /**
-   * What of a peer's multicast may wait: INQUIRE and UPDATECLAIM of this mesh from the
-   * node that sent them, every index in range, every timeout a second or more. The rest
-   * of the promise (Core.heldIndexes) is checked per receiver at delivery.
-   */
-  private keepBackOf(sender: SimNode, msg: DdhcpMessage): KeepBack | undefined {
-    const g = this.geo;
-    if (this.options.deliverAtOnce === true || msg.nodeId !== sender.nodeId) return undefined;
-    if (msg.prefix !== g.prefix || msg.prefixLen !== g.prefixLen || msg.blockSize !== g.blockSize) return undefined;
-    let blocks: readonly number[];
-    let timeoutMs: Millis;
-    if (msg.command === DdhcpCommand.UpdateClaim) {
-      blocks = msg.claims.map((c) => c.blockIndex);
-      timeoutMs = Math.min(...msg.claims.map((c) => c.timeoutSec * 1000));
-    } else if (msg.command === DdhcpCommand.Inquire) {
-      blocks = msg.blocks;
-      timeoutMs = this.options.coreConfig.tentativeTimeoutSec * 1000;
-    } else return undefined;
-    if (blocks.length === 0 || timeoutMs < 1000 || blocks.some((b) => b >= g.numBlocks)) return undefined;
-    return { blocks, withinMs: timeoutMs - 1 };
-  }
-
-  /** Other nodes than `from` holding a block `keep` names. */
-  private holdersOf(keep: KeepBack, from: number): readonly number[] {
-    let out: number[] | undefined;
-    for (const b of keep.blocks) {
-      const list = this.holders.get(b);
-      if (list === undefined) continue;
-      for (const n of list) if (n !== from) (out ??= []).push(n);
-    }
-    return out ?? NOBODY;
-  }
-
-  /** Before its timer is due and holding none of the blocks, the node's core would do nothing with it but note it. */
-  private mayKeep(to: number, holders: readonly number[]): boolean {
-    return this.batchable[to] === 1 && this.now < (this.timerAt[to] as number) && (holders.length === 0 || !holders.includes(to));
-  }
-
-  private appendRecord(input: Input): number {
-    this.log ??= new DeliveryLog(this.nodes.length, () => this.oldestKept());
-    return this.log.append(this.now, input);
-  }
-
-  private oldestKept(): number {
-    let oldest = Infinity;
-    for (const rec of this.firstKept) if (rec >= 0 && rec < oldest) oldest = rec;
-    return oldest;
-  }
-
-  private keepBack(to: number, rec: number, keep: KeepBack): void {
-    (this.log as DeliveryLog).mark(rec, to);
-    if ((this.firstKept[to] as number) < 0) this.firstKept[to] = rec;
-    const by = this.now + keep.withinMs;
-    if (by >= (this.keptUntil[to] as number)) return;
-    this.keptUntil[to] = by;
-    // The node's timer comes first otherwise, and hands the batch over then.
-    if (!((this.timerAt[to] as number) <= by)) {
-      const gen = (this.flushGen[to] as number) + 1;
-      this.flushGen[to] = gen;
-      this.queue.push(by, { kind: 'flush', node: to, gen });
-    }
-  }
-
-  /** Hands the node, in order and each at its own time, every delivery kept back for it. */
-  private flush(index: number): void {
-    const first = this.firstKept[index] as number;
-    if (first < 0) return;
-    this.firstKept[index] = -1;
-    this.keptUntil[index] = Infinity;
-    this.flushGen[index] = (this.flushGen[index] as number) + 1;
-    const node = this.nodes[index] as SimNode;
-    const core = node.core as Core;
-    const inputs = this.batchInputs;
-    const times = this.batchTimes;
-    const count = (this.log as DeliveryLog).collect(index, first, inputs, times);
-    this.counters.inputs += count;
-    this.counters.keptBack += count;
-    const effects = core.handleMany(inputs, times, count);
-    if (effects.length > 0) {
-      this.fail(`node ${index}: deliveries kept back from t=${times[0]} had effects (${effects.map((e) => (e.kind === 'event' ? e.event.kind : e.kind)).join(', ')}), against Core.heldIndexes`);
-    }
-    const next = core.nextDeadline();
-    if (next !== undefined && next !== node.timerAt && next <= this.now) this.fail(`node ${index}: deliveries kept back armed a timer for t=${next}, not after now, against Core.heldIndexes`);
-    this.armTimer(node, next);
-  }
-
-  private syncHeld(node: SimNode, core: Core): void {
-    if (this.batchable[node.index] !== 1) return;
-    const held = core.heldIndexes();
-    if (held !== this.heldSeen[node.index]) this.setHeld(node.index, held);
-  }
-
-  private setHeld(index: number, held: readonly number[] | undefined): void {
-    for (const b of this.heldSeen[index] ?? NOBODY) {
-      const list = this.holders.get(b);
-      if (list === undefined) continue;
-      const at = list.indexOf(index);
-      if (at >= 0) list.splice(at, 1);
-      if (list.length === 0) this.holders.delete(b);
-    }
-    for (const b of held ?? NOBODY) {
-      const list = this.holders.get(b);
-      if (list === undefined) this.holders.set(b, [index]);
-      else list.push(index);
-    }
-    this.heldSeen[index] = held;
   }
 
   private perform(node: SimNode, core: Core, effects: readonly Effect[]): void {
@@ -470,7 +302,7 @@ export class Simulator {
     this.counters.mcastPackets++;
     this.counters.mcastBytes += bytes.length;
     const input: Input = { kind: 'ddhcp', from: node.address, msg };
-    const keep = this.keepBackOf(node, msg);
+    const keep = this.batches.keepBackOf(node.nodeId, msg);
     const count = this.nodes.length;
     const waves = Math.max(1, Math.min(this.network.settings.multicastWaves, count - 1));
     const offset = this.network.drawInt(count);
@@ -503,7 +335,7 @@ export class Simulator {
 
   private sendToClient(node: SimNode, to: DhcpDestination, bytes: Uint8Array): boolean {
     const msg = this.options.transcoder.decodeDhcp(bytes);
-    const client = this.byMac.get(formatMac(msg.chaddr));
+    const client = this.simClients.withMac(msg.chaddr);
     // No relay agents in the simulated mesh: a reply to giaddr reaches nobody.
     if (client === undefined || to.kind === 'relay') {
       this.counters.strayReplies++;
@@ -554,32 +386,5 @@ export class Simulator {
     if (core.view().counts().leasesFree < this.options.coreConfig.spareLeases) return;
     node.readyThisRun = true;
     if (node.firstReadyDelayMs === undefined && node.startedAt !== undefined) node.firstReadyDelayMs = this.now - node.startedAt;
-  }
-
-  private applyClient(client: SimClient, step: ClientStep): void {
-    if (step.dropped !== undefined) this.addresses.unbind(step.dropped, client.index);
-    if (step.bound !== undefined) this.onBound(client, step.bound);
-    if (step.waitedMs !== undefined) this.counters.waits.push({ since: this.now - step.waitedMs, ms: step.waitedMs });
-    if (step.wakeAt !== undefined) {
-      client.gen++;
-      this.queue.push(Math.max(step.wakeAt, this.now), { kind: 'clientTimer', client: client.index, gen: client.gen });
-    }
-    if (step.send !== undefined) {
-      const wire = this.options.transcoder.dhcp(step.send);
-      this.counters.dhcpToServer++;
-      this.queue.push(this.now + this.options.clientLatencyMs, { kind: 'dhcpToNode', node: client.node, msg: wire.msg });
-    }
-  }
-
-  private onBound(client: SimClient, lease: Lease): void {
-    this.counters.acks++;
-    const block = this.blockOf(lease.ip);
-    if (block === undefined) this.fail(`client ${client.index} was ACKed ${formatIpv4(lease.ip)}, outside the network`);
-    const owners = this.ownership.ownersOf(block).length;
-    if (owners === 0) this.counters.ackInUnownedBlock++;
-    const dup = this.addresses.bind(lease.ip, client.index, lease.expiresAt, this.ownership.epochOf(block), owners > 1, this.now);
-    if (dup !== undefined && (dup.cause === 'bug' || this.options.strictDuplicates === true) && this.options.failOnDuplicate) {
-      this.fail(`${formatIpv4(lease.ip)} ACKed to client ${dup.secondClient} while client ${dup.firstClient} holds it (${dup.cause}; block ${block}, owners [${this.ownership.ownersOf(block).join(', ')}])`);
-    }
   }
 }

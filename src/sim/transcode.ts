@@ -1,4 +1,4 @@
-// The simulated wire: the daemon's own perform path (io/perform.ts) encodes every
+// The simulated wire: the daemon's own perform path (driver/perform.ts) encodes every
 // effect, and the simulator decodes the bytes again before a receiver sees them,
 // so a codec asymmetry changes what arrives. A failure here is a codec bug.
 

@@ -7,7 +7,7 @@
 
 import type { Millis } from '../core/types';
 import type { SimRng } from './rng';
-import type { Scenario } from './scenario';
+import type { Scenario } from './scenario-spec';
 import type { Simulator } from './simulator';
 
 /** What a client that is not leased this long after its first DISCOVER is judged by, when it does not give up. */
