@@ -9,7 +9,6 @@ export const ARP_LENGTH = 28;
 const HTYPE_ETHERNET = 1;
 const PTYPE_IPV4 = 0x0800;
 export const ARP_REQUEST = 1;
-export const ARP_REPLY = 2;
 
 export interface ArpPacket {
   readonly op: number;
