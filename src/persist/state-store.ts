@@ -145,6 +145,7 @@ export class StateWriter {
   private writing = false;
   private failedOnce = false;
   private lastCostMs = 0;
+  private waiters: (() => void)[] = [];
 
   constructor(
     dir: string,
@@ -160,6 +161,11 @@ export class StateWriter {
   /** The pause between two writes: a second, or longer when the last write was costly to build. */
   intervalMs(): number {
     return Math.max(MIN_WRITE_INTERVAL_MS, WRITE_COST_FACTOR * this.lastCostMs);
+  }
+
+  /** Resolves once the next write has finished (written or failed): the file and intervalMs() are then current. */
+  nextWrite(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** Something changed: write soon, but not more often than intervalMs(). */
@@ -193,6 +199,7 @@ export class StateWriter {
       this.failedOnce = true;
     } finally {
       this.writing = false;
+      for (const resolve of this.waiters.splice(0)) resolve();
     }
   }
 
