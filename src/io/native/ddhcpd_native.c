@@ -37,6 +37,17 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   return NULL;
 }
 
+/*
+ * Reads exactly n arguments into argv; throws a TypeError with the call's usage
+ * and returns 0 when the count differs, so each entry point checks its count in one line.
+ */
+static int call_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == n) return 1;
+  napi_throw_type_error(env, NULL, usage);
+  return 0;
+}
+
 /* Reads a file descriptor argument; throws a TypeError and returns 0 when it is not one. */
 static int fd_arg(napi_env env, napi_value value, int32_t *fd) {
   if (napi_get_value_int32(env, value, fd) == napi_ok && *fd >= 0) return 1;
@@ -66,16 +77,12 @@ static napi_value send_result(napi_env env, int err) {
 
 /* bindToDevice(fd: number, ifname: string): void; an empty name unbinds. */
 static napi_value bind_to_device(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
   int32_t fd;
   char name[IFNAMSIZ + 1];
   size_t len = 0;
 
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) {
-    napi_throw_type_error(env, NULL, "bindToDevice(fd, ifname) takes two arguments");
-    return NULL;
-  }
+  if (!call_args(env, info, 2, argv, "bindToDevice(fd, ifname) takes two arguments")) return NULL;
   if (!fd_arg(env, argv[0], &fd)) return NULL;
   if (napi_get_value_string_utf8(env, argv[1], name, sizeof name, &len) != napi_ok) {
     napi_throw_type_error(env, NULL, "ifname must be a string");
@@ -97,7 +104,6 @@ static napi_value bind_to_device(napi_env env, napi_callback_info info) {
  * (EAGAIN when the socket buffer is full): UDP may drop, the caller counts it.
  */
 static napi_value send_to(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
   int32_t fd;
   uint32_t ip;
@@ -107,10 +113,7 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
   struct sockaddr_in to;
   int err = 0;
 
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4) {
-    napi_throw_type_error(env, NULL, "sendTo(fd, bytes, ipv4, port) takes four arguments");
-    return NULL;
-  }
+  if (!call_args(env, info, 4, argv, "sendTo(fd, bytes, ipv4, port) takes four arguments")) return NULL;
   if (!send_args(env, argv, &fd, &data, &length)) return NULL;
   if (napi_get_value_uint32(env, argv[2], &ip) != napi_ok || napi_get_value_uint32(env, argv[3], &port) != napi_ok || port > 65535) {
     napi_throw_type_error(env, NULL, "ipv4 must be a 32-bit number and port below 65536");
@@ -131,7 +134,6 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
  * the fd; throws an Error naming the step that failed.
  */
 static napi_value open_udp4(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
   char name[IFNAMSIZ + 1];
   size_t len = 0;
@@ -142,10 +144,7 @@ static napi_value open_udp4(napi_env env, napi_callback_info info) {
   struct sockaddr_in addr;
   napi_value result;
 
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
-    napi_throw_type_error(env, NULL, "openUdp4(ifname, port, rcvbuf) takes three arguments");
-    return NULL;
-  }
+  if (!call_args(env, info, 3, argv, "openUdp4(ifname, port, rcvbuf) takes three arguments")) return NULL;
   if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || len == 0 || len >= IFNAMSIZ) {
     napi_throw_type_error(env, NULL, "ifname must be an interface name");
     return NULL;
@@ -203,7 +202,6 @@ static struct sock_filter host_only_code[] = {
 static const struct sock_fprog host_only = { sizeof host_only_code / sizeof host_only_code[0], host_only_code };
 
 static napi_value open_arp(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
   char name[IFNAMSIZ + 1];
   size_t len = 0;
@@ -212,8 +210,8 @@ static napi_value open_arp(napi_env env, napi_callback_info info) {
   unsigned int index;
   int fd;
 
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || len == 0 || len >= IFNAMSIZ) {
+  if (!call_args(env, info, 1, argv, "openArp(ifname) takes an interface name")) return NULL;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || len == 0 || len >= IFNAMSIZ) {
     napi_throw_type_error(env, NULL, "openArp(ifname) takes an interface name");
     return NULL;
   }
@@ -250,7 +248,6 @@ static int bound_link(int fd, struct sockaddr_ll *at) {
 
 /* hardwareAddress(fd: number): Uint8Array, the 6 bytes of the device's MAC. */
 static napi_value hardware_address(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
   int32_t fd;
   struct sockaddr_ll at;
@@ -258,10 +255,7 @@ static napi_value hardware_address(napi_env env, napi_callback_info info) {
   void *copy;
   int err;
 
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1) {
-    napi_throw_type_error(env, NULL, "hardwareAddress(fd) takes one argument");
-    return NULL;
-  }
+  if (!call_args(env, info, 1, argv, "hardwareAddress(fd) takes one argument")) return NULL;
   if (!fd_arg(env, argv[0], &fd)) return NULL;
   err = bound_link(fd, &at);
   if (err != 0) return throw_errno(env, "getsockname(AF_PACKET)", err);
@@ -271,7 +265,6 @@ static napi_value hardware_address(napi_env env, napi_callback_info info) {
 
 /* sendArp(fd: number, bytes: Uint8Array): number, broadcast on the bound device; 0 or the errno. */
 static napi_value send_arp(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
   int32_t fd;
   size_t length;
@@ -279,10 +272,7 @@ static napi_value send_arp(napi_env env, napi_callback_info info) {
   struct sockaddr_ll to;
   int err;
 
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) {
-    napi_throw_type_error(env, NULL, "sendArp(fd, bytes) takes two arguments");
-    return NULL;
-  }
+  if (!call_args(env, info, 2, argv, "sendArp(fd, bytes) takes two arguments")) return NULL;
   if (!send_args(env, argv, &fd, &data, &length)) return NULL;
   err = bound_link(fd, &to);
   if (err == 0) {
@@ -356,7 +346,6 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
  * negative errno when reading fails. The buffer is overwritten by the next one.
  */
 static napi_value receive_start(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
   int32_t fd;
   napi_typedarray_type type;
@@ -368,10 +357,7 @@ static napi_value receive_start(napi_env env, napi_callback_info info) {
   uv_loop_t *loop;
   receiver_t *r;
 
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
-    napi_throw_type_error(env, NULL, "receive(fd, buffer, callback) takes three arguments");
-    return NULL;
-  }
+  if (!call_args(env, info, 3, argv, "receive(fd, buffer, callback) takes three arguments")) return NULL;
   if (!fd_arg(env, argv[0], &fd)) return NULL;
   if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &arraybuffer, &offset) != napi_ok ||
       type != napi_uint8_array || length == 0) {
@@ -418,12 +404,11 @@ static napi_value receive_start(napi_env env, napi_callback_info info) {
 
 /* closeReceiver(handle): stops reading and closes the fd; a second call does nothing. */
 static napi_value receive_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
   void *p = NULL;
   receiver_t *r;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL) {
+  if (!call_args(env, info, 1, argv, "closeReceiver(handle) takes the handle receive() returned")) return NULL;
+  if (napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL) {
     napi_throw_type_error(env, NULL, "closeReceiver(handle) takes the handle receive() returned");
     return NULL;
   }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
+import path from 'node:path';
 import { test } from 'node:test';
 import { closeReceiver, openUdp4, receiveDatagrams, sendDatagram4, socketFd } from '../../../src/io/native';
 
@@ -91,5 +92,28 @@ test('opening fails with the step that failed: a missing device, a port in use',
     assert.throws(() => openUdp4('lo', blocker.address().port, 0), /bind: Address already in use/);
   } finally {
     blocker.close();
+  }
+});
+
+test('every entry point of the native helper refuses a wrong argument count with a TypeError naming its call', () => {
+  // The raw module, as loadHelper() requires it: the wrappers always pass the right count.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const raw = require(path.join(__dirname, '..', '..', '..', 'dist', 'ddhcpd_native.node')) as Record<string, (...args: unknown[]) => unknown>;
+  const calls: [string, number][] = [
+    ['bindToDevice', 2],
+    ['sendTo', 4],
+    ['openUdp4', 3],
+    ['openArp', 1],
+    ['hardwareAddress', 1],
+    ['sendArp', 2],
+    ['receive', 3],
+    ['closeReceiver', 1],
+  ];
+  for (const [name, count] of calls) {
+    const fn = raw[name];
+    assert.equal(typeof fn, 'function', name);
+    for (const args of [Array(count - 1).fill(0), Array(count + 1).fill(0)]) {
+      assert.throws(() => fn?.(...args), (e: unknown) => e instanceof TypeError && e.message.startsWith(`${name}(`), `${name} with ${args.length} arguments`);
+    }
   }
 });
