@@ -138,8 +138,13 @@ test('more than 16 concurrent connections: the extra one is refused at once and 
     assert.equal(extra.reply, 'ERROR: too many control connections\n');
     assert.equal(api.stats.get('ctl.refused'), 1);
     for (const c of held) c.destroy();
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal((await talk(sock, [unhex('02')])).reply, readVector('d.json').reply_text);
+    // The server learns of the closes as it reads them: on a busy machine that may take more than one try.
+    let after = await talk(sock, [unhex('02')]);
+    for (let k = 0; k < 40 && after.reply === extra.reply; k++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await talk(sock, [unhex('02')]);
+    }
+    assert.equal(after.reply, readVector('d.json').reply_text);
   });
 });
 
