@@ -55,6 +55,14 @@ static int fd_arg(napi_env env, napi_value value, int32_t *fd) {
   return 0;
 }
 
+/* Reads an interface name argument into name (IFNAMSIZ + 1 bytes); throws a TypeError and returns 0 when it is not one. */
+static int ifname_arg(napi_env env, napi_value value, char *name) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, value, name, IFNAMSIZ + 1, &len) == napi_ok && len > 0 && len < IFNAMSIZ) return 1;
+  napi_throw_type_error(env, NULL, "ifname must be an interface name");
+  return 0;
+}
+
 /* Reads the (fd, bytes) a send call starts with; throws a TypeError and returns 0 when they are not. */
 static int send_args(napi_env env, const napi_value *argv, int32_t *fd, void **data, size_t *length) {
   napi_typedarray_type type;
@@ -136,7 +144,6 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
 static napi_value open_udp4(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   char name[IFNAMSIZ + 1];
-  size_t len = 0;
   uint32_t port;
   int32_t rcvbuf;
   int fd;
@@ -145,10 +152,7 @@ static napi_value open_udp4(napi_env env, napi_callback_info info) {
   napi_value result;
 
   if (!call_args(env, info, 3, argv, "openUdp4(ifname, port, rcvbuf) takes three arguments")) return NULL;
-  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || len == 0 || len >= IFNAMSIZ) {
-    napi_throw_type_error(env, NULL, "ifname must be an interface name");
-    return NULL;
-  }
+  if (!ifname_arg(env, argv[0], name)) return NULL;
   if (napi_get_value_uint32(env, argv[1], &port) != napi_ok || port > 65535 ||
       napi_get_value_int32(env, argv[2], &rcvbuf) != napi_ok || rcvbuf < 0) {
     napi_throw_type_error(env, NULL, "port must be below 65536 and rcvbuf non-negative");
@@ -163,7 +167,7 @@ static napi_value open_udp4(napi_env env, napi_callback_info info) {
     return throw_errno(env, "setsockopt", err);
   }
   if (rcvbuf > 0) (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, (socklen_t)len) != 0) {
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, (socklen_t)strlen(name)) != 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, "SO_BINDTODEVICE", err);
@@ -204,17 +208,13 @@ static const struct sock_fprog host_only = { sizeof host_only_code / sizeof host
 static napi_value open_arp(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   char name[IFNAMSIZ + 1];
-  size_t len = 0;
   struct sockaddr_ll at;
   napi_value result;
   unsigned int index;
   int fd;
 
   if (!call_args(env, info, 1, argv, "openArp(ifname) takes an interface name")) return NULL;
-  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || len == 0 || len >= IFNAMSIZ) {
-    napi_throw_type_error(env, NULL, "openArp(ifname) takes an interface name");
-    return NULL;
-  }
+  if (!ifname_arg(env, argv[0], name)) return NULL;
   index = if_nametoindex(name);
   if (index == 0) return throw_errno(env, "if_nametoindex", errno);
   /* Protocol 0 receives nothing until the filter is in place: no broadcast slips in before it. */

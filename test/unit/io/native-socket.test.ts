@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import path from 'node:path';
 import { test } from 'node:test';
-import { closeReceiver, openUdp4, receiveDatagrams, sendDatagram4, socketFd } from '../../../src/io/native';
+import { closeReceiver, openArp, openUdp4, receiveDatagrams, sendDatagram4, socketFd } from '../../../src/io/native';
 
 const LOOPBACK = 0x7f000001;
 
@@ -116,4 +116,13 @@ test('every entry point of the native helper refuses a wrong argument count with
       assert.throws(() => fn?.(...args), (e: unknown) => e instanceof TypeError && e.message.startsWith(`${name}(`), `${name} with ${args.length} arguments`);
     }
   }
+});
+
+test('an empty or over-long interface name is a TypeError for both socket kinds, before any socket is made', () => {
+  for (const name of ['', 'a'.repeat(16)]) {
+    assert.throws(() => openUdp4(name, 40_000, 0), { name: 'TypeError', message: 'ifname must be an interface name' });
+    assert.throws(() => openArp(name), { name: 'TypeError', message: 'ifname must be an interface name' });
+  }
+  // 15 characters is the longest name the kernel takes: it passes the check and fails at the device.
+  assert.throws(() => openUdp4('a'.repeat(15), 40_000, 0), /SO_BINDTODEVICE: No such device/);
 });
