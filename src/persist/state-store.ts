@@ -163,8 +163,12 @@ export class StateWriter {
     return Math.max(MIN_WRITE_INTERVAL_MS, WRITE_COST_FACTOR * this.lastCostMs);
   }
 
-  /** Resolves once the next write has finished (written or failed): the file and intervalMs() are then current. */
+  /**
+   * Resolves once the next write has finished (written or failed): the file and intervalMs() are then current.
+   * Someone waits for it, so its timer keeps the process alive until then (it is unref'd otherwise).
+   */
   nextWrite(): Promise<void> {
+    this.timer?.ref();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -176,7 +180,7 @@ export class StateWriter {
       this.timer = undefined;
       void this.writeNow();
     }, wait);
-    this.timer.unref();
+    if (this.waiters.length === 0) this.timer.unref();
   }
 
   private async writeNow(): Promise<void> {
