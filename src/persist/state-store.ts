@@ -164,8 +164,9 @@ export class StateWriter {
   }
 
   /**
-   * Resolves once the next write has finished (written or failed): the file and intervalMs() are then current.
-   * Someone waits for it, so its timer keeps the process alive until then (it is unref'd otherwise).
+   * Resolves once a write has finished (written or failed): the one under way, else the next one. The
+   * file and intervalMs() are then current. Someone waits for it, so its timer keeps the process alive
+   * until then (it is unref'd otherwise). Never resolves if nothing is marked dirty.
    */
   nextWrite(): Promise<void> {
     this.timer?.ref();

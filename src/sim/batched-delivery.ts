@@ -18,7 +18,7 @@ import type { EventQueue } from './event-queue';
 import type { SimNode } from './sim-node';
 import type { KeepBack, SimCounters, SimEvent } from './sim-types';
 
-export const NOBODY: readonly number[] = Object.freeze([]);
+const NOBODY: readonly number[] = Object.freeze([]);
 
 /** What of the simulator this module reads, and the one thing it asks of it. */
 export interface BatchHost {
